@@ -1,0 +1,9 @@
+//! `shardwise list`. TODO.
+
+/// Arguments of `shardwise list`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,1 @@
+//! Execution: the only module that wires readers, stages and writers together. TODO.

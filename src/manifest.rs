@@ -1,0 +1,3 @@
+//! The shard list and its deterministic, size-balanced slicing across ranks.
+//!
+//! TODO(helper)

@@ -1,0 +1,1 @@
+//! Counters per stage and per shard, merged from commit markers into reports. TODO.

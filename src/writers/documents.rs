@@ -1,0 +1,3 @@
+//! `documents`: the cleaned documents as Parquet (zstd).
+//!
+//! TODO(helper)
