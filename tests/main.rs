@@ -1,0 +1,12 @@
+//! The integration tests: one binary, one module per area.
+
+mod util;
+
+mod bad_input;
+mod megatron;
+mod pipelines;
+mod resume;
+mod slicing;
+mod tokenizer_parity;
+mod validate;
+mod wet_parity;

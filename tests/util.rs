@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: temp dirs, running the binary, finding
+//! the real data in `$SHARDWISE_SHARED` and the Python reference tools.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `shardwise` binary built for these tests.
+pub fn shardwise() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shardwise"));
+    c.env("SHARDWISE_LOG", "warn");
+    c
+}
+
+/// Runs the binary with `args` in `dir` and returns its output.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    shardwise()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the shardwise binary runs")
+}
+
+/// Stdout and stderr as one readable string, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file of the shared real data (`$SHARDWISE_SHARED/<rel>`).
+///
+/// `None` when `SHARDWISE_SHARED` is unset (a fresh clone): the caller skips.
+/// When it is set, a missing file fails the test loudly.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("SHARDWISE_SHARED")?;
+    let root = if Path::new(&root).is_absolute() {
+        PathBuf::from(root)
+    } else {
+        repo().join(root)
+    };
+    let p = root.join(rel);
+    assert!(
+        p.exists(),
+        "SHARDWISE_SHARED is set but {} is missing",
+        p.display()
+    );
+    Some(p)
+}
+
+/// Whether the real-data tests are expected to run (CI sets `SHARDWISE_SHARED`).
+pub fn shared_required() -> bool {
+    std::env::var_os("SHARDWISE_SHARED").is_some()
+}
+
+/// A Python interpreter that can import `modules`. When `SHARDWISE_SHARED` is set
+/// (CI), a missing interpreter or module fails the test; otherwise `None` skips it.
+pub fn python_with(modules: &[&str]) -> Option<String> {
+    let py = std::env::var("SHARDWISE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = format!("import {}", if modules.is_empty() { "sys".to_string() } else { modules.join(", ") });
+    let ok = Command::new(&py)
+        .args(["-c", &probe])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ok {
+        Some(py)
+    } else {
+        assert!(
+            !shared_required(),
+            "{py} cannot import {modules:?}; .ci/run installs them (pip install -r tests/requirements.txt)"
+        );
+        eprintln!("skipped: {py} cannot import {modules:?}");
+        None
+    }
+}
+
+/// Every file under `dir`, relative, sorted, with its bytes.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
