@@ -1,30 +1,138 @@
-//! Parquet shards: the text column chosen by name. TODO.
+//! Parquet shards: the text column chosen by name (`text_field`).
+//!
+//! Row groups are decoded in batches of `batch_docs` rows, so memory is bounded
+//! by a batch, not the file, when the store has a local path. Objects without a
+//! local path (S3) are fetched whole before decoding. `id`, `url`, `date` and
+//! `language` string columns are carried over when present.
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::{ShardReader, ShardSource};
+use crate::document::{self, BatchBuilder, DocRef};
 use crate::error::{Error, InputError};
 use crate::store::Store;
 
+/// Streams documents from a Parquet file.
 pub struct ParquetReader {
     src: ShardSource,
+    reader: ParquetRecordBatchReader,
+    builder: BatchBuilder,
+    batch_no: u64,
+    rows: u64,
+    size: u64,
+    issues: Vec<InputError>,
+    done: bool,
 }
 
 impl ParquetReader {
-    pub fn open(_store: &dyn Store, src: ShardSource) -> Result<Self, Error> {
-        Ok(Self { src })
+    pub fn open(store: &dyn Store, src: ShardSource) -> Result<Self, Error> {
+        let bad = |e: parquet::errors::ParquetError| src.error("footer", format!("not a readable Parquet file ({e})"));
+        let batch = src.options.batch_docs;
+        let (reader, size) = match store.local_path(&src.uri) {
+            Some(path) => {
+                let f = std::fs::File::open(&path)
+                    .map_err(|e| crate::error::StoreError::io(&src.uri, "open", e))?;
+                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(bad)?;
+                (b.with_batch_size(batch).build().map_err(bad)?, size)
+            }
+            None => {
+                let bytes = bytes::Bytes::from(store.get(&src.uri)?);
+                let size = bytes.len() as u64;
+                let b = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(bad)?;
+                (b.with_batch_size(batch).build().map_err(bad)?, size)
+            }
+        };
+        let schema = arrow::array::RecordBatchReader::schema(&reader);
+        if schema.field_with_name(&src.options.text_field).is_err() {
+            let names: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(src
+                .error("schema", format!("no column `{}`; columns are: {}", src.options.text_field, names.join(", ")))
+                .into());
+        }
+        let builder = src.builder();
+        Ok(Self {
+            src,
+            reader,
+            builder,
+            batch_no: 0,
+            rows: 0,
+            size,
+            issues: Vec::new(),
+            done: false,
+        })
+    }
+
+    fn strings(&self, batch: &RecordBatch, name: &str) -> Option<arrow::array::StringArray> {
+        let col = batch.column_by_name(name)?;
+        match col.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Int64 | DataType::Int32 | DataType::UInt64 => {
+                cast(col, &DataType::Utf8).ok().map(|a| a.as_string::<i32>().clone())
+            }
+            _ => None,
+        }
     }
 }
 
 impl ShardReader for ParquetReader {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>, InputError> {
-        let _ = &self.src;
-        todo!()
+        if self.done {
+            return Ok(None);
+        }
+        let Some(next) = self.reader.next() else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.batch_no += 1;
+        let batch = next.map_err(|e| {
+            self.src.error(format!("row {}", self.rows), format!("cannot decode batch {} ({e})", self.batch_no))
+        })?;
+        let text = self
+            .strings(&batch, &self.src.options.text_field)
+            .ok_or_else(|| self.src.error("schema", format!("column `{}` is not a string column", self.src.options.text_field)))?;
+        let id = self.strings(&batch, &self.src.options.id_field);
+        let url = self.strings(&batch, document::URL);
+        let date = self.strings(&batch, document::DATE);
+        let language = self.strings(&batch, document::LANGUAGE);
+        fn opt(a: &Option<arrow::array::StringArray>, i: usize) -> Option<&str> {
+            a.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        }
+        for i in 0..batch.num_rows() {
+            if self.src.limit_reached(&self.builder) {
+                self.done = true;
+                break;
+            }
+            let row = self.rows + i as u64;
+            if !text.is_valid(i) {
+                self.issues.push(self.src.error(format!("row {row}"), format!("`{}` is null; skipped", self.src.options.text_field)));
+                continue;
+            }
+            let t = text.value(i);
+            if t.len() > self.src.options.max_doc_bytes {
+                self.issues.push(self.src.error(format!("row {row}"), format!("text is longer than max_doc_bytes ({}); skipped", self.src.options.max_doc_bytes)));
+                continue;
+            }
+            self.builder.push(&DocRef {
+                id: opt(&id, i),
+                text: t,
+                url: opt(&url, i),
+                date: opt(&date, i),
+                language: opt(&language, i),
+                metadata: None,
+            });
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(Some(self.builder.flush()))
     }
+
     fn take_issues(&mut self) -> Vec<InputError> {
-        Vec::new()
+        std::mem::take(&mut self.issues)
     }
+
     fn raw_bytes(&self) -> u64 {
-        0
+        if self.done { self.size } else { 0 }
     }
 }

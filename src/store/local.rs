@@ -89,6 +89,10 @@ impl Store for LocalStore {
         }))
     }
 
+    fn local_path(&self, uri: &str) -> Option<PathBuf> {
+        Some(path_of(uri))
+    }
+
     fn delete(&self, uri: &str) -> Result<(), StoreError> {
         match fs::remove_file(path_of(uri)) {
             Ok(()) => Ok(()),

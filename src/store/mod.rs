@@ -49,6 +49,12 @@ pub trait Store: Send + Sync {
     /// Deletes an object; deleting a missing object is not an error.
     fn delete(&self, uri: &str) -> Result<(), StoreError>;
 
+    /// The object's local file path, when it has one (random-access formats such
+    /// as Parquet read it directly instead of buffering the object).
+    fn local_path(&self, _uri: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+
     /// Reads a whole (small) object.
     fn get(&self, uri: &str) -> Result<Vec<u8>, StoreError> {
         let mut out = Vec::new();
