@@ -61,7 +61,7 @@ impl ConfigError {
 }
 
 /// A shard's bytes could not be turned into documents.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("shard {shard}: {location}: {cause}")]
 pub struct InputError {
     /// URI of the shard.

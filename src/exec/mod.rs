@@ -1,1 +1,498 @@
-//! Execution: the only module that wires readers, stages and writers together. TODO.
+//! Execution: the only module that wires readers, stages and writers together.
+//!
+//! [`run`] expands the input, claims the work prefix for this run, takes this
+//! rank's slice, skips shards that already have commit markers, and processes
+//! the rest a few shards at a time (see [`runner`]). Each shard's outputs are
+//! committed before its marker ([`marker`]); once every shard of the run has a
+//! marker, the dataset index is written ([`finalize`]). Bad input never costs
+//! other shards: damaged records are skipped and counted, and a shard past its
+//! budget is quarantined and listed.
+
+pub mod finalize;
+pub mod marker;
+pub mod progress;
+pub mod runner;
+
+use std::hash::Hasher;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+
+use crate::cluster::Cluster;
+use crate::config::{OutputFormat, Pipeline};
+use crate::error::{Error, InputError, StoreError};
+use crate::formats::{self, ReadOptions};
+use crate::manifest::{self, Shard};
+use crate::stages::StageContext;
+use crate::stages::tokenize::TokenInfo;
+use crate::stats::{MAX_PROBLEMS_KEPT, ShardStats, StepStats};
+use crate::store::{self, Store, Stores};
+use crate::writers::documents::DocumentsWriter;
+use crate::writers::megatron::{DType, MegatronWriter};
+use crate::writers::{ShardWriter, WriterSummary};
+
+use finalize::{DatasetIndex, TokenSummary};
+use marker::{RunIdentity, ShardMarker};
+use runner::{BuiltStage, Example};
+
+/// How this process runs its share of a pipeline.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub cluster: Cluster,
+    /// Read at most this many documents per shard (dry runs).
+    pub sample: Option<u64>,
+    /// Worker threads for stages.
+    pub threads: usize,
+    /// Shards read at the same time; default: the thread count.
+    pub open_shards: Option<usize>,
+    /// Seconds between `shardwise_progress` lines (0: never).
+    pub progress_every: Duration,
+    /// Removed documents kept per stage and reason, for dry runs.
+    pub examples_per_reason: usize,
+}
+
+/// What a rank did.
+#[derive(Debug)]
+pub struct RunReport {
+    /// This rank's shards, merged from their markers (counted once).
+    pub stats: ShardStats,
+    pub shards_total: usize,
+    pub shards_mine: usize,
+    pub shards_skipped: usize,
+    pub examples: Vec<Example>,
+    /// Stage names, in order, for printing examples.
+    pub stage_names: Vec<String>,
+    /// Present when this rank wrote the dataset index.
+    pub index: Option<(DatasetIndex, ShardStats)>,
+    pub wall: Duration,
+}
+
+impl RunReport {
+    /// Whether input was skipped anywhere this rank can see.
+    pub fn partial(&self) -> bool {
+        self.stats.partial() || self.index.as_ref().is_some_and(|(_, s)| s.partial())
+    }
+}
+
+/// Hash of the effective pipeline and the shard list.
+fn run_id(p: &Pipeline, shards: &[Shard], sample: Option<u64>) -> String {
+    let mut h = twox_hash::XxHash64::with_seed(0);
+    h.write(p.to_toml().as_bytes());
+    for s in shards {
+        h.write(s.uri.as_bytes());
+        h.write(b"\n");
+    }
+    if let Some(n) = sample {
+        h.write(format!("sample={n}").as_bytes());
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Everything a shard worker shares.
+struct Job<'a> {
+    pipeline: &'a Pipeline,
+    stores: &'a Stores,
+    out_store: Arc<dyn Store>,
+    work_store: Arc<dyn Store>,
+    work: String,
+    run_id: String,
+    read: ReadOptions,
+    stages: Vec<BuiltStage>,
+    tokens: Option<TokenInfo>,
+    pool: rayon::ThreadPool,
+    opts: &'a RunOptions,
+    progress: progress::Progress,
+}
+
+/// Runs this rank's share of the pipeline.
+pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport, Error> {
+    let started = Instant::now();
+    let shards = manifest::expand(stores, &p.input.paths, p.input.manifest.as_deref(), p.input.base.as_deref())?;
+    let prefixes = manifest::output_prefixes(&shards);
+    let run_id = run_id(p, &shards, opts.sample);
+    let work = p.output.work_uri();
+    let work_store = stores.for_uri(&work)?;
+    let out_store = stores.for_uri(&p.output.uri)?;
+
+    let mut stages = Vec::new();
+    let mut tokens = None;
+    for (index, s) in p.stages.iter().enumerate() {
+        let stage = s.build(&StageContext { index, stores })?;
+        if let Some(info) = stage.token_info() {
+            tokens = Some(info);
+        }
+        stages.push(BuiltStage {
+            name: s.kind().to_string(),
+            stage,
+        });
+    }
+    if p.output.format == OutputFormat::Megatron && tokens.is_none() {
+        return Err(crate::error::ConfigError::msg(
+            "output.format = \"megatron\" needs a `tokenize` stage as the last stage",
+        )
+        .into());
+    }
+
+    marker::claim_work_prefix(
+        work_store.as_ref(),
+        &work,
+        &RunIdentity {
+            version: marker::MARKER_VERSION,
+            run_id: run_id.clone(),
+            name: p.name.clone(),
+            shards: shards.len(),
+        },
+    )?;
+
+    let mine = manifest::for_rank(&shards, opts.cluster.rank, opts.cluster.world_size);
+    let mut read = p.read_options();
+    read.limit = opts.sample;
+    let threads = opts.threads.max(1);
+    let job = Job {
+        pipeline: p,
+        stores,
+        out_store: out_store.clone(),
+        work_store: work_store.clone(),
+        work: work.clone(),
+        run_id: run_id.clone(),
+        read,
+        stages,
+        tokens: tokens.clone(),
+        pool: runner::pool(threads)?,
+        opts,
+        progress: progress::Progress::new(mine.len()),
+    };
+
+    // Shards already committed by an earlier attempt are skipped.
+    let mut done: Vec<(usize, ShardMarker)> = Vec::new();
+    let mut todo = Vec::new();
+    for (pos, s) in mine.iter().enumerate() {
+        let uri = marker::marker_uri(&work, &prefixes[s.index as usize]);
+        match marker::read_marker(work_store.as_ref(), &uri, &run_id)? {
+            Some(m) => done.push((pos, m)),
+            None => todo.push(pos),
+        }
+    }
+    let skipped = done.len();
+    job.progress.add_done(skipped);
+    if skipped > 0 {
+        tracing::info!(skipped, remaining = todo.len(), "resuming: shards with commit markers are skipped");
+    }
+
+    let open = opts.open_shards.unwrap_or(threads).max(1).min(todo.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, ShardMarker, Vec<Example>)>> = Mutex::new(Vec::new());
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let reporter = job.progress.start(opts.progress_every, opts.cluster.rank);
+    std::thread::scope(|scope| {
+        for _ in 0..open {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&pos) = todo.get(i) else { break };
+                    let shard = &mine[pos];
+                    match process_shard(&job, shard, &prefixes[shard.index as usize], &failed) {
+                        Ok((m, ex)) => {
+                            job.progress.add_done(1);
+                            results.lock().expect("results lock").push((pos, m, ex));
+                        }
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            first_error.lock().expect("error lock").get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    reporter.stop();
+    if let Some(e) = first_error.into_inner().expect("error lock") {
+        return Err(e);
+    }
+    let mut fresh = results.into_inner().expect("results lock");
+    fresh.sort_by_key(|(pos, _, _)| *pos);
+    let mut examples = Vec::new();
+    for (pos, m, ex) in fresh {
+        examples.extend(ex);
+        done.push((pos, m));
+    }
+    done.sort_by_key(|(pos, _)| *pos);
+
+    let mut stats = ShardStats::default();
+    for (_, m) in &done {
+        stats.merge(&m.stats);
+    }
+
+    let index = finalize_if_complete(&job, &shards, &prefixes)?;
+    Ok(RunReport {
+        stats,
+        shards_total: shards.len(),
+        shards_mine: mine.len(),
+        shards_skipped: skipped,
+        examples,
+        stage_names: job.stages.iter().map(|s| s.name.clone()).collect(),
+        index,
+        wall: started.elapsed(),
+    })
+}
+
+/// Writes the dataset index when every shard of the run has a marker.
+fn finalize_if_complete(
+    job: &Job<'_>,
+    shards: &[Shard],
+    prefixes: &[String],
+) -> Result<Option<(DatasetIndex, ShardStats)>, Error> {
+    let listed: std::collections::HashSet<String> = job
+        .work_store
+        .list(&store::join(&job.work, "markers/"))?
+        .into_iter()
+        .map(|o| o.uri)
+        .collect();
+    let uris: Vec<String> = shards
+        .iter()
+        .map(|s| marker::marker_uri(&job.work, &prefixes[s.index as usize]))
+        .collect();
+    if !uris.iter().all(|u| listed.contains(u)) {
+        let missing = uris.iter().filter(|u| !listed.contains(*u)).count();
+        tracing::info!(missing, "other ranks' shards are not all committed yet; the last rank to finish writes the dataset index");
+        return Ok(None);
+    }
+    let mut markers = Vec::with_capacity(uris.len());
+    for u in &uris {
+        let m = marker::read_marker(job.work_store.as_ref(), u, &job.run_id)?
+            .ok_or_else(|| StoreError::NotFound { uri: u.to_string() })?;
+        markers.push(m);
+    }
+    let summary = TokenSummary {
+        tokenizer: job.tokens.as_ref().map(|t| t.tokenizer.clone()),
+        vocab_size: job.tokens.as_ref().map(|t| t.vocab_size),
+        dtype: job.tokens.as_ref().map(|t| DType::for_vocab(t.vocab_size).name().to_string()),
+    };
+    let out = finalize::write_index(
+        job.out_store.as_ref(),
+        &job.pipeline.output.uri,
+        job.pipeline.name.clone(),
+        &job.run_id,
+        &summary,
+        &markers,
+    )?;
+    Ok(Some(out))
+}
+
+/// Messages sent from a shard's reader thread.
+enum Msg {
+    Batch {
+        batch: RecordBatch,
+        issues: Vec<InputError>,
+        nanos: u64,
+        raw_bytes: u64,
+    },
+    End(Result<Vec<InputError>, InputError>),
+}
+
+/// Reads, processes and commits one shard; returns its marker and, for dry
+/// runs, examples of removed documents in input order.
+fn process_shard(
+    job: &Job<'_>,
+    shard: &Shard,
+    prefix: &str,
+    failed: &AtomicBool,
+) -> Result<(ShardMarker, Vec<Example>), Error> {
+    let opts = job.opts;
+    let in_store = job.stores.for_uri(&shard.uri)?;
+    let marker_uri = marker::marker_uri(&job.work, prefix);
+    let mut stats = ShardStats {
+        shards: 1,
+        ..Default::default()
+    };
+    let mut read_step = StepStats::named("read");
+    let mut steps: Vec<StepStats> = job.stages.iter().map(|s| StepStats::named(&s.name)).collect();
+    let mut write_step = StepStats::named("write");
+    let mut examples: Vec<Example> = Vec::new();
+    let budget = job.pipeline.input.max_bad_records;
+    let mut quarantined: Option<String> = None;
+    let mut note = |stats: &mut ShardStats, e: InputError| {
+        stats.bad_records += 1;
+        tracing::warn!("{e}; skipped");
+        if stats.problems.len() < MAX_PROBLEMS_KEPT {
+            stats.problems.push(e.to_string());
+        }
+    };
+
+    let reader = match formats::open(in_store.as_ref(), &shard.uri, shard.index, &job.read) {
+        Ok(r) => Some(r),
+        Err(Error::Input(e)) => {
+            quarantined = Some(e.to_string());
+            None
+        }
+        Err(Error::Store(StoreError::NotFound { uri })) => {
+            quarantined = Some(format!("shard {uri}: not found"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+
+    let mut writers: Vec<Box<dyn ShardWriter>> = Vec::new();
+    if let Some(mut reader) = reader {
+        if let Some(t) = &job.tokens {
+            writers.push(Box::new(MegatronWriter::create(
+                job.out_store.clone(),
+                &job.pipeline.output.uri,
+                prefix,
+                DType::for_vocab(t.vocab_size),
+            )?));
+        }
+        if job.pipeline.output.documents {
+            let key = format!("documents/{}.parquet", prefix.strip_prefix("tokens/").unwrap_or(prefix));
+            writers.push(Box::new(DocumentsWriter::create(
+                job.out_store.clone(),
+                &job.pipeline.output.uri,
+                &key,
+            )?));
+        }
+        let depth = 2;
+        let window = job.pool.current_num_threads().max(1) * 2;
+        let (tx, rx) = crossbeam_channel::bounded::<Msg>(depth);
+        let outcome: Result<(), Error> = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                loop {
+                    let t = Instant::now();
+                    let r = reader.next_batch();
+                    let nanos = t.elapsed().as_nanos() as u64;
+                    let msg = match r {
+                        Ok(Some(batch)) => Msg::Batch {
+                            batch,
+                            issues: reader.take_issues(),
+                            nanos,
+                            raw_bytes: reader.raw_bytes(),
+                        },
+                        Ok(None) => Msg::End(Ok(reader.take_issues())),
+                        Err(e) => Msg::End(Err(e)),
+                    };
+                    let end = matches!(msg, Msg::End(_));
+                    if tx.send(msg).is_err() || end {
+                        break;
+                    }
+                }
+            });
+            let mut ended = false;
+            while !ended && quarantined.is_none() {
+                if failed.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let Ok(first) = rx.recv() else { break };
+                let mut pending = vec![first];
+                while pending.len() < window {
+                    match rx.try_recv() {
+                        Ok(m) => pending.push(m),
+                        Err(_) => break,
+                    }
+                }
+                let mut window_batches = Vec::with_capacity(pending.len());
+                for msg in pending {
+                    match msg {
+                        Msg::Batch {
+                            batch,
+                            issues,
+                            nanos,
+                            raw_bytes,
+                        } => {
+                            for e in issues {
+                                note(&mut stats, e);
+                            }
+                            read_step.nanos += nanos;
+                            read_step.docs_out += batch.num_rows() as u64;
+                            read_step.bytes_in += crate::document::text_bytes(&batch) as u64;
+                            job.progress.add_read(batch.num_rows(), raw_bytes.saturating_sub(stats.raw_bytes));
+                            stats.raw_bytes = stats.raw_bytes.max(raw_bytes);
+                            window_batches.push(batch);
+                        }
+                        Msg::End(Ok(issues)) => {
+                            for e in issues {
+                                note(&mut stats, e);
+                            }
+                            ended = true;
+                        }
+                        Msg::End(Err(e)) => {
+                            note(&mut stats, e.clone());
+                            quarantined = Some(format!("{e}; the rest of the shard is unreadable"));
+                            ended = true;
+                        }
+                    }
+                }
+                if stats.bad_records > budget && quarantined.is_none() {
+                    quarantined = Some(format!(
+                        "shard {}: {} damaged records, over the budget of {budget} (input.max_bad_records)",
+                        shard.uri, stats.bad_records
+                    ));
+                    break;
+                }
+                if quarantined.is_some() {
+                    break;
+                }
+                let processed = runner::process_window(&job.pool, &job.stages, window_batches, opts.examples_per_reason)?;
+                for p in processed {
+                    for (a, b) in steps.iter_mut().zip(&p.steps) {
+                        a.merge(b);
+                    }
+                    for e in p.examples {
+                        let seen = examples.iter().filter(|x| x.stage == e.stage && x.reason == e.reason).count();
+                        if seen < opts.examples_per_reason {
+                            examples.push(e);
+                        }
+                    }
+                    let t = Instant::now();
+                    write_step.docs_in += p.batch.num_rows() as u64;
+                    write_step.bytes_in += crate::document::text_bytes(&p.batch) as u64;
+                    for w in writers.iter_mut() {
+                        w.write(&p.batch)?;
+                    }
+                    write_step.nanos += t.elapsed().as_nanos() as u64;
+                    write_step.docs_out += p.batch.num_rows() as u64;
+                }
+            }
+            drop(rx);
+            Ok(())
+        });
+        outcome?;
+        if failed.load(Ordering::Relaxed) {
+            return Err(Error::internal("stopped because another shard failed"));
+        }
+    }
+    read_step.docs_in = read_step.docs_out;
+
+    let mut outputs = WriterSummary::default();
+    if quarantined.is_some() {
+        stats.quarantined = 1;
+        drop(writers); // uncommitted objects are removed
+    } else {
+        let t = Instant::now();
+        for w in writers {
+            let s = w.finish()?;
+            outputs.files.extend(s.files);
+            outputs.docs = outputs.docs.max(s.docs);
+            outputs.tokens += s.tokens;
+        }
+        write_step.nanos += t.elapsed().as_nanos() as u64;
+    }
+    if let Some(q) = &quarantined {
+        tracing::error!("{q}; shard quarantined");
+    }
+    stats.tokens = outputs.tokens;
+    stats.steps = std::iter::once(read_step).chain(steps).chain(std::iter::once(write_step)).collect();
+    let m = ShardMarker {
+        version: marker::MARKER_VERSION,
+        run_id: job.run_id.clone(),
+        shard: shard.uri.clone(),
+        index: shard.index,
+        prefix: prefix.to_string(),
+        outputs,
+        quarantined,
+        stats,
+    };
+    marker::write_marker(job.work_store.as_ref(), &marker_uri, &m)?;
+    Ok((m, examples))
+}
