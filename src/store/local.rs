@@ -57,9 +57,11 @@ impl Store for LocalStore {
         }
         walk(&root, &mut out).map_err(|e| StoreError::io(prefix, "list", e))?;
         // Keep the caller's spelling (e.g. `file://`) in front of every result.
+        // Without its trailing `/`, or `dir/` would glue `dir` onto `x` as `dirx`.
         let root_s = root.display().to_string();
+        let root_s = root_s.trim_end_matches('/');
         for o in &mut out {
-            if let Some(rest) = o.uri.strip_prefix(&root_s) {
+            if let Some(rest) = o.uri.strip_prefix(root_s) {
                 o.uri = format!("{}{}", prefix.trim_end_matches('/'), rest);
             }
         }
