@@ -283,6 +283,17 @@ fn inspect_decodes_with_the_tokenizer_named_in_the_dataset_index() {
         "{}",
         util::text(&run)
     );
+
+    // A relative tokenizer path that is not there from the working directory is
+    // looked up next to the dataset index.
+    std::fs::copy(&tok_path, out.join("beside.json")).unwrap();
+    std::fs::write(out.join("_dataset.json"), r#"{"tokenizer": "beside.json"}"#).unwrap();
+    let run = util::run_in(
+        dir.path(),
+        &["inspect", "out/tokens/3f/stem", "--docs", "1"],
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\nhello world\n"), "{}", util::text(&run));
 }
 
 #[test]

@@ -53,7 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
 
     let mut out = std::io::stdout().lock();
-    summarize(&mut out, &prefix, &index)?;
+    match summarize(&mut out, &prefix, &index) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+        r => r.map_err(|e| Error::from(StoreError::io("stdout", "write", e)))?,
+    }
     // `inspect ... | head` closes stdout early; that is not an error.
     let mut closed = false;
     megatron::for_each_document(
@@ -87,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn summarize(out: &mut impl Write, prefix: &str, index: &MegatronIndex) -> anyhow::Result<()> {
+fn summarize(out: &mut impl Write, prefix: &str, index: &MegatronIndex) -> std::io::Result<()> {
     let docs = index.num_docs();
     let tokens = index.num_tokens();
     writeln!(out, "{prefix}")?;
@@ -125,8 +128,8 @@ fn load_tokenizer(
     prefix: &str,
     flag: Option<&str>,
 ) -> anyhow::Result<HfTokenizer> {
-    let path = match flag {
-        Some(p) => p.to_string(),
+    let (path, origin) = match flag {
+        Some(p) => (p.to_string(), "--tokenizer".to_string()),
         None => tokenizer_from_dataset(stores, store, prefix)?.ok_or_else(|| {
             config(format!(
                 "no {DATASET_INDEX} found above {prefix} to name the tokenizer; \
@@ -138,18 +141,18 @@ fn load_tokenizer(
         .for_uri(&path)
         .and_then(|s| s.get(&path))
         .map_err(Error::from)
-        .with_context(|| format!("loading tokenizer {path}"))?;
+        .with_context(|| format!("loading the tokenizer named by {origin}"))?;
     Ok(HfTokenizer::from_bytes(&path, &bytes)?)
 }
 
 /// Walks up from the prefix; the first `_dataset.json` found names the tokenizer.
 /// A relative tokenizer path that does not exist as given is tried next to the
-/// dataset index.
+/// dataset index. Returns the tokenizer and the dataset index naming it.
 fn tokenizer_from_dataset(
     stores: &Stores,
     store: &dyn Store,
     prefix: &str,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<(String, String)>, Error> {
     let mut dir = parent(prefix);
     while let Some(d) = dir {
         let uri = store::join(d, DATASET_INDEX);
@@ -171,10 +174,10 @@ fn tokenizer_from_dataset(
             if relative && !d.is_empty() && !stores.for_uri(tok)?.exists(tok)? {
                 let beside = store::join(d, tok);
                 if store.exists(&beside)? {
-                    return Ok(Some(beside));
+                    return Ok(Some((beside, uri)));
                 }
             }
-            return Ok(Some(tok.to_string()));
+            return Ok(Some((tok.to_string(), uri)));
         }
         dir = parent(d);
     }
