@@ -12,7 +12,7 @@ pub mod cluster;
 pub mod config;
 pub mod document;
 pub mod error;
-// pub mod exec; (waits for manifest)
+pub mod exec;
 pub mod fields;
 pub mod formats;
 pub mod manifest;

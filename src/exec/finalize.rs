@@ -86,8 +86,9 @@ pub fn write_index(
     };
     let json = serde_json::to_vec_pretty(&index).map_err(|e| Error::internal(format!("index json: {e}")))?;
     st.put(&store::join(output_uri, "_dataset.json"), &json)?;
+    // An empty `.bin` cannot be memory-mapped by Megatron: leave empty shards out.
     let mut paths = String::new();
-    for o in &index.outputs {
+    for o in index.outputs.iter().filter(|o| o.documents > 0) {
         paths.push_str(&store::join(output_uri, &o.prefix));
         paths.push('\n');
     }

@@ -8,6 +8,7 @@
 //! other shards: damaged records are skipped and counted, and a shard past its
 //! budget is quarantined and listed.
 
+mod failpoint;
 pub mod finalize;
 pub mod marker;
 pub mod progress;
@@ -76,8 +77,12 @@ impl RunReport {
     }
 }
 
-/// Hash of the effective pipeline and the shard list.
+/// Hash of the effective pipeline and the shard list. Where the output goes is
+/// not part of it: the same run written elsewhere is the same run.
 fn run_id(p: &Pipeline, shards: &[Shard], sample: Option<u64>) -> String {
+    let mut p = p.clone();
+    p.output.uri.clear();
+    p.output.work = None;
     let mut h = twox_hash::XxHash64::with_seed(0);
     h.write(p.to_toml().as_bytes());
     for s in shards {
@@ -314,7 +319,7 @@ fn process_shard(
     let mut examples: Vec<Example> = Vec::new();
     let budget = job.pipeline.input.max_bad_records;
     let mut quarantined: Option<String> = None;
-    let mut note = |stats: &mut ShardStats, e: InputError| {
+    let note = |stats: &mut ShardStats, e: InputError| {
         stats.bad_records += 1;
         tracing::warn!("{e}; skipped");
         if stats.problems.len() < MAX_PROBLEMS_KEPT {
@@ -493,6 +498,8 @@ fn process_shard(
         quarantined,
         stats,
     };
+    failpoint::hit(failpoint::Point::BeforeMarker);
     marker::write_marker(job.work_store.as_ref(), &marker_uri, &m)?;
+    failpoint::hit(failpoint::Point::AfterMarker);
     Ok((m, examples))
 }

@@ -65,6 +65,8 @@ struct GzMembers {
     /// `None` only transiently while switching members.
     member: Option<GzDecoder<Raw>>,
     member_start: u64,
+    /// Compressed bytes consumed when the last member was taken out.
+    last_pos: u64,
     done: bool,
 }
 
@@ -105,6 +107,7 @@ impl Decoded {
             Compression::Gzip => Inner::Gzip(GzMembers {
                 member: Some(GzDecoder::new(raw)),
                 member_start: 0,
+                last_pos: 0,
                 done: false,
             }),
             Compression::Zstd => Inner::Zstd(Box::new(zstd::stream::read::Decoder::new(raw)?)),
@@ -136,7 +139,7 @@ impl Decoded {
     pub fn raw_position(&self) -> u64 {
         match &self.inner {
             Inner::Plain(r) => r.pos,
-            Inner::Gzip(g) => g.member.as_ref().map_or(0, |m| m.get_ref().pos),
+            Inner::Gzip(g) => g.member.as_ref().map_or(g.last_pos, |m| m.get_ref().pos),
             Inner::Zstd(z) => z.get_ref().get_ref().pos,
         }
     }
@@ -182,6 +185,7 @@ impl Decoded {
                     if let Inner::Gzip(g) = &mut self.inner {
                         // Member finished: start the next one if bytes remain.
                         let raw = g.member.take().expect("member present").into_inner();
+                        g.last_pos = raw.pos;
                         match next_member(raw) {
                             Ok(Some((raw, start))) => {
                                 g.member_start = start;
@@ -213,6 +217,7 @@ impl Decoded {
                     Inner::Gzip(g) => {
                         let at = g.member_start;
                         let raw = g.member.take().expect("member present").into_inner();
+                        g.last_pos = raw.pos;
                         let truncated = e.kind() == io::ErrorKind::UnexpectedEof;
                         let cause = if truncated {
                             format!("gzip member is truncated (the stream ends at byte {})", raw.pos)
