@@ -105,7 +105,7 @@ fn damaged_records_are_named_skipped_and_counted_while_the_rest_completes() {
     assert_eq!(o.status.code(), Some(3), "partial runs exit 3: {all}");
 
     let lines = format!("{}/in/lines.jsonl", f.dir.path().display());
-    assert!(all.contains(&format!("shard {lines}: line 2 (byte 95): invalid JSON")), "{all}");
+    assert!(all.contains(&format!("shard {lines}: line 2 (byte 94): invalid JSON")), "{all}");
     assert!(all.contains(&format!("shard {lines}: line 4 (byte ")) && all.contains("invalid unicode"), "{all}");
     let corrupt = format!("{}/in/corrupt.warc.wet.gz", f.dir.path().display());
     assert!(

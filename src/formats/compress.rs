@@ -226,7 +226,7 @@ impl Decoded {
                         };
                         match resync(raw) {
                             Ok(Some((raw, start))) => {
-                                let cause = format!("{cause}; skipped to the next member at byte {start}");
+                                let cause = format!("{cause}; reading resumes at the next member at byte {start}");
                                 g.member_start = start;
                                 g.member = Some(GzDecoder::new(raw));
                                 self.issue(format!("byte {at}"), cause);
