@@ -1,1 +1,122 @@
-//! TODO
+//! Every pipeline in `pipelines/` is validated and dry-run on the sample data,
+//! and the quickstart produces what the README promises.
+
+use crate::util;
+
+fn pipeline_files() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(util::repo().join("pipelines"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| format!("pipelines/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    v.sort();
+    assert!(v.iter().any(|p| p.ends_with("quickstart.toml")));
+    v
+}
+
+#[test]
+fn every_pipeline_validates() {
+    for p in pipeline_files() {
+        let o = util::run_in(&util::repo(), &["validate", &p]);
+        assert!(o.status.success(), "{p}: {}", util::text(&o));
+    }
+}
+
+#[test]
+fn every_pipeline_dry_runs_and_shows_removed_examples() {
+    for p in pipeline_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dry");
+        let o = util::run_in(
+            &util::repo(),
+            &["run", &p, "--sample", "40", "--out", out.to_str().unwrap(), "--progress-secs", "0"],
+        );
+        let all = util::text(&o);
+        assert!(o.status.success(), "{p}: {all}");
+        assert!(out.join("_SUCCESS").exists(), "{p}: {all}");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        // At most 40 documents per shard were read.
+        let read: u64 = stdout
+            .lines()
+            .find(|l| l.starts_with("read "))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{p}: no read row: {all}"));
+        let shards: u64 = std::fs::read_to_string(out.join("_dataset.json"))
+            .map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap()["shards"].as_u64().unwrap())
+            .unwrap();
+        assert!(read <= 40 * shards, "{p}: read {read} documents from {shards} shards with --sample 40");
+        if p.ends_with("quickstart.toml") {
+            assert!(stdout.contains("examples of removed documents:"), "{all}");
+            assert!(stdout.contains("length / too_short]"), "{all}");
+            assert!(stdout.contains("sql / sql]") && stdout.contains("/tag/"), "{all}");
+        }
+    }
+}
+
+#[test]
+fn quickstart_writes_megatron_files_an_index_and_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = util::run_in(&util::repo(), &["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0"]);
+    let all = util::text(&o);
+    assert!(o.status.success(), "{all}");
+    for step in ["read", "length", "sql", "tokenize", "write"] {
+        assert!(all.contains(&format!("\n{step} ")), "per-stage table lacks {step}: {all}");
+    }
+    assert!(all.contains("MB/s/core") && all.contains("too_short="), "{all}");
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
+    assert_eq!(index["shards"], 4);
+    assert_eq!(index["dtype"], "uint16");
+    assert_eq!(index["outputs"].as_array().unwrap().len(), 4);
+    let paths = std::fs::read_to_string(out.join("megatron-data-paths.txt")).unwrap();
+    assert_eq!(paths.lines().count(), 4);
+    for o in index["outputs"].as_array().unwrap() {
+        let prefix = o["prefix"].as_str().unwrap();
+        assert!(prefix.starts_with("tokens/") && prefix.split('/').nth(1).unwrap().len() == 2, "{prefix}");
+        assert!(out.join(format!("{prefix}.bin")).exists() && out.join(format!("{prefix}.idx")).exists());
+        let docs = out.join(format!("documents/{}.parquet", prefix.strip_prefix("tokens/").unwrap()));
+        assert!(docs.exists(), "{}", docs.display());
+    }
+    assert!(out.join("_SUCCESS").exists());
+
+    // inspect decodes it back to text with the tokenizer named in the index.
+    let first = index["outputs"][0]["prefix"].as_str().unwrap();
+    let o = util::run_in(&util::repo(), &["inspect", out.join(first).to_str().unwrap(), "--docs", "1", "--max-chars", "100000"]);
+    let all = util::text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("uint16") && all.contains("<|endoftext|>"), "{all}");
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_world_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0", "--set", "input.batch_docs=7"];
+        args.extend_from_slice(extra);
+        let o = util::run_in(&util::repo(), &args);
+        assert!(o.status.success(), "{name}: {}", util::text(&o));
+        out
+    };
+    let tokens = |out: &std::path::Path| {
+        util::tree(out)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("tokens/") || k.starts_with("documents/") || k == "_dataset.json")
+            .collect::<Vec<_>>()
+    };
+    let one = tokens(&run("t1", &["--threads", "1"]));
+    let two = tokens(&run("t2", &["--threads", "2", "--open-shards", "1"]));
+    assert!(one == two, "thread count changed the output");
+    // Three ranks one after the other into one directory: the last writes the index.
+    let out = dir.path().join("w3");
+    for rank in ["0", "1", "2"] {
+        let o = util::run_in(
+            &util::repo(),
+            &["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0", "--set", "input.batch_docs=7", "--rank", rank, "--world-size", "3"],
+        );
+        assert!(o.status.success(), "rank {rank}: {}", util::text(&o));
+    }
+    assert!(tokens(&out) == one, "world size changed the output");
+}
