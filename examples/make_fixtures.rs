@@ -66,7 +66,13 @@ fn sentence(rng: &mut Rng, words: &[&str]) -> String {
 fn document(rng: &mut Rng, words: &[&str]) -> String {
     if rng.below(8) == 0 {
         // Short boilerplate that the length filter removes.
-        return ["Home | About | Contact", "Click here to subscribe.", "404 not found", "Menu"][rng.below(4) as usize].to_string();
+        return [
+            "Home | About | Contact",
+            "Click here to subscribe.",
+            "404 not found",
+            "Menu",
+        ][rng.below(4) as usize]
+            .to_string();
     }
     let paragraphs = 1 + rng.below(6);
     let mut out = Vec::new();
@@ -115,7 +121,9 @@ fn wet_file(path: &Path, seed: u64, docs: usize, words: &[&str]) {
     let mut rng = Rng(seed);
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut out = Vec::new();
-    let info = format!("software: shardwise make_fixtures\r\nformat: WARC File Format 1.0\r\ndescription: synthetic sample for {name}\r\n");
+    let info = format!(
+        "software: shardwise make_fixtures\r\nformat: WARC File Format 1.0\r\ndescription: synthetic sample for {name}\r\n"
+    );
     gz_member(
         &mut out,
         &warc_record(
@@ -129,19 +137,40 @@ fn wet_file(path: &Path, seed: u64, docs: usize, words: &[&str]) {
             info.as_bytes(),
         ),
     );
-    let hosts = ["example.org", "news.example.com", "blog.example.net", "shop.example.io"];
+    let hosts = [
+        "example.org",
+        "news.example.com",
+        "blog.example.net",
+        "shop.example.io",
+    ];
     for i in 0..docs {
         let text = document(&mut rng, words);
         let host = hosts[rng.below(hosts.len() as u64) as usize];
-        let path = if rng.below(9) == 0 { format!("tag/topic-{i}") } else { format!("articles/{seed}-{i}.html") };
-        let lang = if text.contains('東') { "eng,jpn" } else { "eng" };
+        let path = if rng.below(9) == 0 {
+            format!("tag/topic-{i}")
+        } else {
+            format!("articles/{seed}-{i}.html")
+        };
+        let lang = if text.contains('東') {
+            "eng,jpn"
+        } else {
+            "eng"
+        };
         gz_member(
             &mut out,
             &warc_record(
                 &[
                     ("WARC-Type", "conversion".into()),
                     ("WARC-Target-URI", format!("https://{host}/{path}")),
-                    ("WARC-Date", format!("2024-05-{:02}T{:02}:{:02}:00Z", 18 + i % 10, i % 24, (i * 7) % 60)),
+                    (
+                        "WARC-Date",
+                        format!(
+                            "2024-05-{:02}T{:02}:{:02}:00Z",
+                            18 + i % 10,
+                            i % 24,
+                            (i * 7) % 60
+                        ),
+                    ),
                     ("WARC-Record-ID", uuid(&mut rng)),
                     ("WARC-Refers-To", uuid(&mut rng)),
                     ("WARC-Identified-Content-Language", lang.into()),

@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, RecordBatch, StringArray, StringBuilder, UInt64Array, UInt64Builder,
-};
+use arrow::array::{ArrayRef, RecordBatch, StringArray, StringBuilder, UInt64Array, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 /// Document id: from the input (`id_field`, `WARC-Record-ID`) or `<shard-stem>/<ordinal>`.

@@ -5,7 +5,6 @@
 //! shardwise. The binary maps each group to its own exit code (see [`Error::exit_code`]).
 //! Messages are lowercase and name the thing they are about.
 
-
 /// The result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -55,7 +55,7 @@ pub fn tidy_type(s: &str) -> String {
 
 /// Declares a documented config struct; see the module docs.
 ///
-/// ```ignore
+/// ```text
 /// config_struct! {
 ///     /// Drops documents by length.
 ///     pub struct LengthConfig {

@@ -31,7 +31,8 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
-    let wet = std::fs::read(util::repo().join("examples/data/CC-SAMPLE-2024-22-00002.warc.wet.gz")).unwrap();
+    let wet = std::fs::read(util::repo().join("examples/data/CC-SAMPLE-2024-22-00002.warc.wet.gz"))
+        .unwrap();
     let m = members(&wet);
     let wet_docs = m.len() - 1; // the first member is warcinfo
 
@@ -47,7 +48,11 @@ fn fixture() -> Fixture {
     let cut = m[2 * m.len() / 3] + 30;
     std::fs::write(input.join("truncated.warc.wet.gz"), &wet[..cut]).unwrap();
 
-    let good = |i: usize| format!("{{\"id\":\"d{i}\",\"text\":\"document number {i} has enough words in it to be kept by every filter here\"}}\n");
+    let good = |i: usize| {
+        format!(
+            "{{\"id\":\"d{i}\",\"text\":\"document number {i} has enough words in it to be kept by every filter here\"}}\n"
+        )
+    };
     let mut jsonl = Vec::new();
     jsonl.extend(good(0).bytes());
     jsonl.extend(b"{\"id\":\"broken\",\"text\":\"unterminated\n");
@@ -98,30 +103,59 @@ fn damaged_records_are_named_skipped_and_counted_while_the_rest_completes() {
     let p = pipeline(f.dir.path(), "");
     let out = f.dir.path().join("out");
     let o = util::shardwise()
-        .args(["run", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--progress-secs", "0"])
+        .args([
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ])
         .output()
         .unwrap();
     let all = util::text(&o);
     assert_eq!(o.status.code(), Some(3), "partial runs exit 3: {all}");
 
     let lines = format!("{}/in/lines.jsonl", f.dir.path().display());
-    assert!(all.contains(&format!("shard {lines}: line 2 (byte 94): invalid JSON")), "{all}");
-    assert!(all.contains(&format!("shard {lines}: line 4 (byte ")) && all.contains("invalid unicode"), "{all}");
+    assert!(
+        all.contains(&format!("shard {lines}: line 2 (byte 94): invalid JSON")),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("shard {lines}: line 4 (byte ")) && all.contains("invalid unicode"),
+        "{all}"
+    );
     let corrupt = format!("{}/in/corrupt.warc.wet.gz", f.dir.path().display());
     assert!(
-        all.contains(&format!("shard {corrupt}: byte {}: gzip member is corrupt", f.corrupt_at)),
+        all.contains(&format!(
+            "shard {corrupt}: byte {}: gzip member is corrupt",
+            f.corrupt_at
+        )),
         "{all}"
     );
     let truncated = format!("{}/in/truncated.warc.wet.gz", f.dir.path().display());
-    assert!(all.contains(&format!("shard {truncated}: byte ")) && all.contains("truncated"), "{all}");
-    assert!(all.contains("skipped input ("), "the report lists what was skipped: {all}");
+    assert!(
+        all.contains(&format!("shard {truncated}: byte ")) && all.contains("truncated"),
+        "{all}"
+    );
+    assert!(
+        all.contains("skipped input ("),
+        "the report lists what was skipped: {all}"
+    );
 
     let index = dataset(&out);
     assert_eq!(docs_of(&index, "clean.jsonl"), 5);
     assert_eq!(docs_of(&index, "lines.jsonl"), 3);
-    assert_eq!(docs_of(&index, "corrupt.warc.wet.gz"), f.wet_docs as u64 - 1, "only the damaged record is lost");
+    assert_eq!(
+        docs_of(&index, "corrupt.warc.wet.gz"),
+        f.wet_docs as u64 - 1,
+        "only the damaged record is lost"
+    );
     let t = docs_of(&index, "truncated.warc.wet.gz");
-    assert!(t > 0 && (t as usize) < f.wet_docs, "records before the cut survive: {t}");
+    assert!(
+        t > 0 && (t as usize) < f.wet_docs,
+        "records before the cut survive: {t}"
+    );
     assert!(index["quarantined"].as_array().unwrap().is_empty());
 }
 
@@ -131,7 +165,14 @@ fn a_shard_over_its_damage_budget_is_quarantined_and_listed() {
     let p = pipeline(f.dir.path(), "max_bad_records = 1");
     let out = f.dir.path().join("out");
     let o = util::shardwise()
-        .args(["run", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--progress-secs", "0"])
+        .args([
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ])
         .output()
         .unwrap();
     let all = util::text(&o);
@@ -145,7 +186,10 @@ fn a_shard_over_its_damage_budget_is_quarantined_and_listed() {
         .collect();
     assert!(q.iter().any(|s| s.ends_with("lines.jsonl")), "{index:#}");
     assert!(!q.iter().any(|s| s.ends_with("clean.jsonl")), "{index:#}");
-    assert!(all.contains("quarantined shards: ") && all.contains("over the budget of 1"), "{all}");
+    assert!(
+        all.contains("quarantined shards: ") && all.contains("over the budget of 1"),
+        "{all}"
+    );
     // The other shards are complete.
     assert_eq!(docs_of(&index, "clean.jsonl"), 5);
 }

@@ -30,7 +30,16 @@ fn every_pipeline_dry_runs_and_shows_removed_examples() {
         let out = dir.path().join("dry");
         let o = util::run_in(
             &util::repo(),
-            &["run", &p, "--sample", "40", "--out", out.to_str().unwrap(), "--progress-secs", "0"],
+            &[
+                "run",
+                &p,
+                "--sample",
+                "40",
+                "--out",
+                out.to_str().unwrap(),
+                "--progress-secs",
+                "0",
+            ],
         );
         let all = util::text(&o);
         assert!(o.status.success(), "{p}: {all}");
@@ -44,13 +53,23 @@ fn every_pipeline_dry_runs_and_shows_removed_examples() {
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{p}: no read row: {all}"));
         let shards: u64 = std::fs::read_to_string(out.join("_dataset.json"))
-            .map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap()["shards"].as_u64().unwrap())
+            .map(|s| {
+                serde_json::from_str::<serde_json::Value>(&s).unwrap()["shards"]
+                    .as_u64()
+                    .unwrap()
+            })
             .unwrap();
-        assert!(read <= 40 * shards, "{p}: read {read} documents from {shards} shards with --sample 40");
+        assert!(
+            read <= 40 * shards,
+            "{p}: read {read} documents from {shards} shards with --sample 40"
+        );
         if p.ends_with("quickstart.toml") {
             assert!(stdout.contains("examples of removed documents:"), "{all}");
             assert!(stdout.contains("length / too_short]"), "{all}");
-            assert!(stdout.contains("sql / sql]") && stdout.contains("/tag/"), "{all}");
+            assert!(
+                stdout.contains("sql / sql]") && stdout.contains("/tag/"),
+                "{all}"
+            );
         }
     }
 }
@@ -59,14 +78,31 @@ fn every_pipeline_dry_runs_and_shows_removed_examples() {
 fn quickstart_writes_megatron_files_an_index_and_documents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = util::run_in(&util::repo(), &["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0"]);
+    let o = util::run_in(
+        &util::repo(),
+        &[
+            "run",
+            "pipelines/quickstart.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ],
+    );
     let all = util::text(&o);
     assert!(o.status.success(), "{all}");
     for step in ["read", "length", "sql", "tokenize", "write"] {
-        assert!(all.contains(&format!("\n{step} ")), "per-stage table lacks {step}: {all}");
+        assert!(
+            all.contains(&format!("\n{step} ")),
+            "per-stage table lacks {step}: {all}"
+        );
     }
-    assert!(all.contains("MB/s/core") && all.contains("too_short="), "{all}");
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
+    assert!(
+        all.contains("MB/s/core") && all.contains("too_short="),
+        "{all}"
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
     assert_eq!(index["shards"], 4);
     assert_eq!(index["dtype"], "uint16");
     assert_eq!(index["outputs"].as_array().unwrap().len(), 4);
@@ -74,19 +110,41 @@ fn quickstart_writes_megatron_files_an_index_and_documents() {
     assert_eq!(paths.lines().count(), 4);
     for o in index["outputs"].as_array().unwrap() {
         let prefix = o["prefix"].as_str().unwrap();
-        assert!(prefix.starts_with("tokens/") && prefix.split('/').nth(1).unwrap().len() == 2, "{prefix}");
-        assert!(out.join(format!("{prefix}.bin")).exists() && out.join(format!("{prefix}.idx")).exists());
-        let docs = out.join(format!("documents/{}.parquet", prefix.strip_prefix("tokens/").unwrap()));
+        assert!(
+            prefix.starts_with("tokens/") && prefix.split('/').nth(1).unwrap().len() == 2,
+            "{prefix}"
+        );
+        assert!(
+            out.join(format!("{prefix}.bin")).exists()
+                && out.join(format!("{prefix}.idx")).exists()
+        );
+        let docs = out.join(format!(
+            "documents/{}.parquet",
+            prefix.strip_prefix("tokens/").unwrap()
+        ));
         assert!(docs.exists(), "{}", docs.display());
     }
     assert!(out.join("_SUCCESS").exists());
 
     // inspect decodes it back to text with the tokenizer named in the index.
     let first = index["outputs"][0]["prefix"].as_str().unwrap();
-    let o = util::run_in(&util::repo(), &["inspect", out.join(first).to_str().unwrap(), "--docs", "1", "--max-chars", "100000"]);
+    let o = util::run_in(
+        &util::repo(),
+        &[
+            "inspect",
+            out.join(first).to_str().unwrap(),
+            "--docs",
+            "1",
+            "--max-chars",
+            "100000",
+        ],
+    );
     let all = util::text(&o);
     assert!(o.status.success(), "{all}");
-    assert!(all.contains("uint16") && all.contains("<|endoftext|>"), "{all}");
+    assert!(
+        all.contains("uint16") && all.contains("<|endoftext|>"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -94,7 +152,16 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, extra: &[&str]| {
         let out = dir.path().join(name);
-        let mut args = vec!["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0", "--set", "input.batch_docs=7"];
+        let mut args = vec![
+            "run",
+            "pipelines/quickstart.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+            "--set",
+            "input.batch_docs=7",
+        ];
         args.extend_from_slice(extra);
         let o = util::run_in(&util::repo(), &args);
         assert!(o.status.success(), "{name}: {}", util::text(&o));
@@ -103,7 +170,9 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     let tokens = |out: &std::path::Path| {
         util::tree(out)
             .into_iter()
-            .filter(|(k, _)| k.starts_with("tokens/") || k.starts_with("documents/") || k == "_dataset.json")
+            .filter(|(k, _)| {
+                k.starts_with("tokens/") || k.starts_with("documents/") || k == "_dataset.json"
+            })
             .collect::<Vec<_>>()
     };
     let one = tokens(&run("t1", &["--threads", "1"]));
@@ -114,7 +183,20 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     for rank in ["0", "1", "2"] {
         let o = util::run_in(
             &util::repo(),
-            &["run", "pipelines/quickstart.toml", "--out", out.to_str().unwrap(), "--progress-secs", "0", "--set", "input.batch_docs=7", "--rank", rank, "--world-size", "3"],
+            &[
+                "run",
+                "pipelines/quickstart.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "--progress-secs",
+                "0",
+                "--set",
+                "input.batch_docs=7",
+                "--rank",
+                rank,
+                "--world-size",
+                "3",
+            ],
         );
         assert!(o.status.success(), "rank {rank}: {}", util::text(&o));
     }

@@ -51,7 +51,16 @@ documents = true
 
 fn run(pipeline: &Path, out: &Path, failpoint: Option<&str>) -> std::process::Output {
     let mut c = util::shardwise();
-    c.args(["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", "2", "--progress-secs", "0"]);
+    c.args([
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--progress-secs",
+        "0",
+    ]);
     if let Some(f) = failpoint {
         c.env("SHARDWISE_FAILPOINT", f);
     }
@@ -96,25 +105,56 @@ fn killed_runs_resume_to_byte_identical_output() {
     assert!(first.status.success(), "{}", util::text(&first));
     let expected = outputs(&base);
     assert!(expected.iter().any(|(k, _)| k == "_SUCCESS"));
-    assert_eq!(expected.iter().filter(|(k, _)| k.ends_with(".bin")).count(), 8);
+    assert_eq!(
+        expected.iter().filter(|(k, _)| k.ends_with(".bin")).count(),
+        8
+    );
 
     // Before the first marker: outputs committed, marker missing (the nasty case);
     // after some shards; after most shards.
-    for failpoint in ["before_marker:1", "after_marker:3", "before_marker:6", "after_marker:7"] {
+    for failpoint in [
+        "before_marker:1",
+        "after_marker:3",
+        "before_marker:6",
+        "after_marker:7",
+    ] {
         let out = dir.path().join(failpoint.replace(':', "-"));
         let killed = run(&p, &out, Some(failpoint));
-        assert_eq!(killed.status.signal(), Some(9), "{failpoint}: {}", util::text(&killed));
-        assert!(!out.join("_SUCCESS").exists(), "{failpoint}: finished despite the kill");
+        assert_eq!(
+            killed.status.signal(),
+            Some(9),
+            "{failpoint}: {}",
+            util::text(&killed)
+        );
+        assert!(
+            !out.join("_SUCCESS").exists(),
+            "{failpoint}: finished despite the kill"
+        );
 
         let again = run(&p, &out, None);
-        assert!(again.status.success(), "{failpoint}: {}", util::text(&again));
+        assert!(
+            again.status.success(),
+            "{failpoint}: {}",
+            util::text(&again)
+        );
         let got = outputs(&out);
         let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&got), names(&expected), "{failpoint}: different files");
+        assert_eq!(
+            names(&got),
+            names(&expected),
+            "{failpoint}: different files"
+        );
         for ((k, a), (_, b)) in got.iter().zip(&expected) {
-            assert!(a == b, "{failpoint}: {k} differs from the uninterrupted run");
+            assert!(
+                a == b,
+                "{failpoint}: {k} differs from the uninterrupted run"
+            );
         }
-        assert_eq!(read_row(&again.stdout), read_row(&first.stdout), "{failpoint}: stats counted twice or lost");
+        assert_eq!(
+            read_row(&again.stdout),
+            read_row(&first.stdout),
+            "{failpoint}: stats counted twice or lost"
+        );
         assert!(String::from_utf8_lossy(&again.stdout).contains("already committed, skipped"));
     }
 }
@@ -128,10 +168,20 @@ fn a_different_pipeline_over_the_same_work_prefix_is_refused() {
     let first = run(&p, &out, Some("after_marker:1"));
     assert_eq!(first.status.signal(), Some(9), "{}", util::text(&first));
     let changed = util::shardwise()
-        .args(["run", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--set", "stage[0].min_chars=10"])
+        .args([
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            "stage[0].min_chars=10",
+        ])
         .output()
         .unwrap();
     assert_eq!(changed.status.code(), Some(2), "{}", util::text(&changed));
     let err = String::from_utf8_lossy(&changed.stderr);
-    assert!(err.contains("holds run") && err.contains("the pipeline or its input changed"), "{err}");
+    assert!(
+        err.contains("holds run") && err.contains("the pipeline or its input changed"),
+        "{err}"
+    );
 }

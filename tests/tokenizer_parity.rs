@@ -27,7 +27,11 @@ fn reference(py: &str, tokenizer: &Path, files: &[String]) -> HashMap<String, Ve
         .args(files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "reference script failed: {}", util::text(&out));
+    assert!(
+        out.status.success(),
+        "reference script failed: {}",
+        util::text(&out)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -40,11 +44,14 @@ fn reference(py: &str, tokenizer: &Path, files: &[String]) -> HashMap<String, Ve
 }
 
 fn check(tokenizer_name: &str) {
-    let Some(tokenizer) = util::shared(&format!("tokenizers/{tokenizer_name}.tokenizer.json")) else {
+    let Some(tokenizer) = util::shared(&format!("tokenizers/{tokenizer_name}.tokenizer.json"))
+    else {
         eprintln!("skipped: SHARDWISE_SHARED is not set");
         return;
     };
-    let Some(py) = util::python_with(&["tokenizers", "warcio", "zstandard"]) else { return };
+    let Some(py) = util::python_with(&["tokenizers", "warcio", "zstandard"]) else {
+        return;
+    };
     let files: Vec<String> = INPUTS
         .iter()
         .map(|f| util::shared(f).unwrap().display().to_string())
@@ -62,12 +69,20 @@ fn check(tokenizer_name: &str) {
     std::fs::write(&p, pipeline).unwrap();
     let out = dir.path().join("out");
     let o = util::shardwise()
-        .args(["run", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--progress-secs", "0"])
+        .args([
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", util::text(&o));
 
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
     let mut docs = 0;
     let mut tokens = 0;
     for entry in index["outputs"].as_array().unwrap() {
@@ -75,9 +90,20 @@ fn check(tokenizer_name: &str) {
         let prefix = out.join(entry["prefix"].as_str().unwrap());
         let (_, got) = megatron::read_all(&LocalStore, prefix.to_str().unwrap()).unwrap();
         let want = &expected[shard];
-        assert_eq!(got.len(), want.len(), "{tokenizer_name}: {shard}: document count");
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "{tokenizer_name}: {shard}: document count"
+        );
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert!(g == w, "{tokenizer_name}: {shard}: document {i} differs at token {}", g.iter().zip(w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len())));
+            assert!(
+                g == w,
+                "{tokenizer_name}: {shard}: document {i} differs at token {}",
+                g.iter()
+                    .zip(w)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(g.len().min(w.len()))
+            );
             tokens += g.len();
         }
         docs += got.len();

@@ -66,7 +66,14 @@ pub fn shared_required() -> bool {
 /// (CI), a missing interpreter or module fails the test; otherwise `None` skips it.
 pub fn python_with(modules: &[&str]) -> Option<String> {
     let py = std::env::var("SHARDWISE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let probe = format!("import {}", if modules.is_empty() { "sys".to_string() } else { modules.join(", ") });
+    let probe = format!(
+        "import {}",
+        if modules.is_empty() {
+            "sys".to_string()
+        } else {
+            modules.join(", ")
+        }
+    );
     let ok = Command::new(&py)
         .args(["-c", &probe])
         .output()

@@ -50,7 +50,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         anyhow::bail!("a dry run (--sample) writes locally: pass --out DIR");
     }
     let env = |k: &str| std::env::var(k).ok();
-    let cluster = cluster::detect(args.rank, args.world_size, &env, &cluster::opt_ml_root(&env))?;
+    let cluster = cluster::detect(
+        args.rank,
+        args.world_size,
+        &env,
+        &cluster::opt_ml_root(&env),
+    )?;
     tracing::info!(
         rank = cluster.rank,
         world_size = cluster.world_size,
@@ -66,7 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         threads,
         open_shards: args.open_shards,
         progress_every: Duration::from_secs(args.progress_secs),
-        examples_per_reason: args.examples.unwrap_or(if args.sample.is_some() { 3 } else { 0 }),
+        examples_per_reason: args
+            .examples
+            .unwrap_or(if args.sample.is_some() { 3 } else { 0 }),
     };
     let report = exec::run(&pipeline, &Stores::new(), &opts)?;
     print_report(&report, &opts);
@@ -99,7 +106,10 @@ fn print_report(r: &RunReport, opts: &RunOptions) {
         }
     }
     if !r.stats.problems.is_empty() {
-        println!("\nskipped input ({} records, {} shards quarantined):", r.stats.bad_records, r.stats.quarantined);
+        println!(
+            "\nskipped input ({} records, {} shards quarantined):",
+            r.stats.bad_records, r.stats.quarantined
+        );
         for p in &r.stats.problems {
             println!("  {p}");
         }
@@ -120,9 +130,14 @@ fn print_report(r: &RunReport, opts: &RunOptions) {
                 }
             }
             if all.partial() {
-                println!("the run is PARTIAL: {} damaged records skipped", all.bad_records);
+                println!(
+                    "the run is PARTIAL: {} damaged records skipped",
+                    all.bad_records
+                );
             }
         }
-        None => println!("\nother ranks are still running; the last rank to finish writes the dataset index"),
+        None => println!(
+            "\nother ranks are still running; the last rank to finish writes the dataset index"
+        ),
     }
 }

@@ -74,7 +74,9 @@ fn train_cmd(a: TrainArgs) -> anyhow::Result<i32> {
     let docs = texts.len();
     let json = train::train_bpe(texts.into_iter(), a.vocab_size, a.min_frequency)?;
     let store = stores.for_uri(&a.out)?;
-    store.put(&a.out, json.as_bytes()).with_context(|| format!("writing {}", a.out))?;
+    store
+        .put(&a.out, json.as_bytes())
+        .with_context(|| format!("writing {}", a.out))?;
     eprintln!("trained on {docs} documents; wrote {}", a.out);
     Ok(0)
 }

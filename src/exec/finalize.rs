@@ -62,12 +62,14 @@ pub fn write_index(
         stats.merge(&m.stats);
         match &m.quarantined {
             Some(why) => quarantined.push((m.shard.clone(), why.clone())),
-            None if m.outputs.files.iter().any(|f| f.key.ends_with(".idx")) => outputs.push(IndexedOutput {
-                prefix: m.prefix.clone(),
-                shard: m.shard.clone(),
-                documents: m.outputs.docs,
-                tokens: m.outputs.tokens,
-            }),
+            None if m.outputs.files.iter().any(|f| f.key.ends_with(".idx")) => {
+                outputs.push(IndexedOutput {
+                    prefix: m.prefix.clone(),
+                    shard: m.shard.clone(),
+                    documents: m.outputs.docs,
+                    tokens: m.outputs.tokens,
+                })
+            }
             None => {}
         }
     }
@@ -84,7 +86,8 @@ pub fn write_index(
         outputs,
         quarantined,
     };
-    let json = serde_json::to_vec_pretty(&index).map_err(|e| Error::internal(format!("index json: {e}")))?;
+    let json = serde_json::to_vec_pretty(&index)
+        .map_err(|e| Error::internal(format!("index json: {e}")))?;
     st.put(&store::join(output_uri, "_dataset.json"), &json)?;
     // An empty `.bin` cannot be memory-mapped by Megatron: leave empty shards out.
     let mut paths = String::new();
@@ -92,7 +95,10 @@ pub fn write_index(
         paths.push_str(&store::join(output_uri, &o.prefix));
         paths.push('\n');
     }
-    st.put(&store::join(output_uri, "megatron-data-paths.txt"), paths.as_bytes())?;
+    st.put(
+        &store::join(output_uri, "megatron-data-paths.txt"),
+        paths.as_bytes(),
+    )?;
     st.put(&store::join(output_uri, "_SUCCESS"), b"")?;
     Ok((index, stats))
 }

@@ -61,7 +61,8 @@ pub fn read_marker(st: &dyn Store, uri: &str, run_id: &str) -> Result<Option<Sha
 
 /// Writes a marker: the last write of a shard.
 pub fn write_marker(st: &dyn Store, uri: &str, m: &ShardMarker) -> Result<(), Error> {
-    let bytes = serde_json::to_vec_pretty(m).map_err(|e| Error::internal(format!("marker json: {e}")))?;
+    let bytes =
+        serde_json::to_vec_pretty(m).map_err(|e| Error::internal(format!("marker json: {e}")))?;
     Ok(st.put(uri, &bytes)?)
 }
 
@@ -78,10 +79,11 @@ pub struct RunIdentity {
 pub fn claim_work_prefix(st: &dyn Store, work: &str, ident: &RunIdentity) -> Result<(), Error> {
     let uri = store::join(work, "_run.json");
     if st.exists(&uri)? {
-        let old: RunIdentity = serde_json::from_slice(&st.get(&uri)?).map_err(|e| StoreError::Other {
-            uri: uri.clone(),
-            message: format!("unreadable run identity ({e})"),
-        })?;
+        let old: RunIdentity =
+            serde_json::from_slice(&st.get(&uri)?).map_err(|e| StoreError::Other {
+                uri: uri.clone(),
+                message: format!("unreadable run identity ({e})"),
+            })?;
         if old.run_id != ident.run_id {
             return Err(ConfigError::msg(format!(
                 "work prefix {work} holds run {} (pipeline {:?}, {} shards), not this run {} ({} shards): \
@@ -97,6 +99,7 @@ pub fn claim_work_prefix(st: &dyn Store, work: &str, ident: &RunIdentity) -> Res
         }
         return Ok(());
     }
-    let bytes = serde_json::to_vec_pretty(ident).map_err(|e| Error::internal(format!("run json: {e}")))?;
+    let bytes =
+        serde_json::to_vec_pretty(ident).map_err(|e| Error::internal(format!("run json: {e}")))?;
     Ok(st.put(&uri, &bytes)?)
 }

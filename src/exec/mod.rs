@@ -114,7 +114,12 @@ struct Job<'a> {
 /// Runs this rank's share of the pipeline.
 pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport, Error> {
     let started = Instant::now();
-    let shards = manifest::expand(stores, &p.input.paths, p.input.manifest.as_deref(), p.input.base.as_deref())?;
+    let shards = manifest::expand(
+        stores,
+        &p.input.paths,
+        p.input.manifest.as_deref(),
+        p.input.base.as_deref(),
+    )?;
     let prefixes = manifest::output_prefixes(&shards);
     let run_id = run_id(p, &shards, opts.sample);
     let work = p.output.work_uri();
@@ -183,10 +188,18 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     let skipped = done.len();
     job.progress.add_done(skipped);
     if skipped > 0 {
-        tracing::info!(skipped, remaining = todo.len(), "resuming: shards with commit markers are skipped");
+        tracing::info!(
+            skipped,
+            remaining = todo.len(),
+            "resuming: shards with commit markers are skipped"
+        );
     }
 
-    let open = opts.open_shards.unwrap_or(threads).max(1).min(todo.len().max(1));
+    let open = opts
+        .open_shards
+        .unwrap_or(threads)
+        .max(1)
+        .min(todo.len().max(1));
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<(usize, ShardMarker, Vec<Example>)>> = Mutex::new(Vec::new());
@@ -262,7 +275,10 @@ fn finalize_if_complete(
         .collect();
     if !uris.iter().all(|u| listed.contains(u)) {
         let missing = uris.iter().filter(|u| !listed.contains(*u)).count();
-        tracing::info!(missing, "other ranks' shards are not all committed yet; the last rank to finish writes the dataset index");
+        tracing::info!(
+            missing,
+            "other ranks' shards are not all committed yet; the last rank to finish writes the dataset index"
+        );
         return Ok(None);
     }
     let mut markers = Vec::with_capacity(uris.len());
@@ -274,7 +290,10 @@ fn finalize_if_complete(
     let summary = TokenSummary {
         tokenizer: job.tokens.as_ref().map(|t| t.tokenizer.clone()),
         vocab_size: job.tokens.as_ref().map(|t| t.vocab_size),
-        dtype: job.tokens.as_ref().map(|t| DType::for_vocab(t.vocab_size).name().to_string()),
+        dtype: job
+            .tokens
+            .as_ref()
+            .map(|t| DType::for_vocab(t.vocab_size).name().to_string()),
     };
     let out = finalize::write_index(
         job.out_store.as_ref(),
@@ -314,7 +333,11 @@ fn process_shard(
         ..Default::default()
     };
     let mut read_step = StepStats::named("read");
-    let mut steps: Vec<StepStats> = job.stages.iter().map(|s| StepStats::named(&s.name)).collect();
+    let mut steps: Vec<StepStats> = job
+        .stages
+        .iter()
+        .map(|s| StepStats::named(&s.name))
+        .collect();
     let mut write_step = StepStats::named("write");
     let mut examples: Vec<Example> = Vec::new();
     let budget = job.pipeline.input.max_bad_records;
@@ -351,7 +374,10 @@ fn process_shard(
             )?));
         }
         if job.pipeline.output.documents {
-            let key = format!("documents/{}.parquet", prefix.strip_prefix("tokens/").unwrap_or(prefix));
+            let key = format!(
+                "documents/{}.parquet",
+                prefix.strip_prefix("tokens/").unwrap_or(prefix)
+            );
             writers.push(Box::new(DocumentsWriter::create(
                 job.out_store.clone(),
                 &job.pipeline.output.uri,
@@ -411,7 +437,10 @@ fn process_shard(
                             read_step.nanos += nanos;
                             read_step.docs_out += batch.num_rows() as u64;
                             read_step.bytes_in += crate::document::text_bytes(&batch) as u64;
-                            job.progress.add_read(batch.num_rows(), raw_bytes.saturating_sub(stats.raw_bytes));
+                            job.progress.add_read(
+                                batch.num_rows(),
+                                raw_bytes.saturating_sub(stats.raw_bytes),
+                            );
                             stats.raw_bytes = stats.raw_bytes.max(raw_bytes);
                             window_batches.push(batch);
                         }
@@ -438,13 +467,21 @@ fn process_shard(
                 if quarantined.is_some() {
                     break;
                 }
-                let processed = runner::process_window(&job.pool, &job.stages, window_batches, opts.examples_per_reason)?;
+                let processed = runner::process_window(
+                    &job.pool,
+                    &job.stages,
+                    window_batches,
+                    opts.examples_per_reason,
+                )?;
                 for p in processed {
                     for (a, b) in steps.iter_mut().zip(&p.steps) {
                         a.merge(b);
                     }
                     for e in p.examples {
-                        let seen = examples.iter().filter(|x| x.stage == e.stage && x.reason == e.reason).count();
+                        let seen = examples
+                            .iter()
+                            .filter(|x| x.stage == e.stage && x.reason == e.reason)
+                            .count();
                         if seen < opts.examples_per_reason {
                             examples.push(e);
                         }
@@ -487,7 +524,10 @@ fn process_shard(
         tracing::error!("{q}; shard quarantined");
     }
     stats.tokens = outputs.tokens;
-    stats.steps = std::iter::once(read_step).chain(steps).chain(std::iter::once(write_step)).collect();
+    stats.steps = std::iter::once(read_step)
+        .chain(steps)
+        .chain(std::iter::once(write_step))
+        .collect();
     let m = ShardMarker {
         version: marker::MARKER_VERSION,
         run_id: job.run_id.clone(),

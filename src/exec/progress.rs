@@ -61,7 +61,9 @@ impl Progress {
     }
 
     pub fn add_done(&self, n: usize) {
-        self.inner.shards_done.fetch_add(n as u64, Ordering::Relaxed);
+        self.inner
+            .shards_done
+            .fetch_add(n as u64, Ordering::Relaxed);
     }
 
     pub fn add_read(&self, docs: usize, raw_bytes: u64) {
@@ -99,7 +101,10 @@ impl Progress {
                     eprintln!("{}", me.line(rank));
                     next = now + every;
                 }
-                std::thread::park_timeout(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(500)));
+                std::thread::park_timeout(
+                    next.saturating_duration_since(Instant::now())
+                        .min(Duration::from_millis(500)),
+                );
             }
         });
         Reporter {

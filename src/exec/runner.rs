@@ -132,7 +132,10 @@ fn example(stage: usize, reason: &str, cols: &Columns<'_>, row: usize) -> Exampl
         stage,
         reason: reason.to_string(),
         id: cols.id.value(row).to_string(),
-        url: cols.url.filter(|u| u.is_valid(row)).map(|u| u.value(row).to_string()),
+        url: cols
+            .url
+            .filter(|u| u.is_valid(row))
+            .map(|u| u.value(row).to_string()),
         head,
     }
 }

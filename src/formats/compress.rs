@@ -70,10 +70,12 @@ struct GzMembers {
     done: bool,
 }
 
+type ZstdDecoder = zstd::stream::read::Decoder<'static, BufReader<Raw>>;
+
 enum Inner {
     Plain(Raw),
-    Gzip(GzMembers),
-    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Counting<BufReader<Box<dyn Read + Send>>>>>>),
+    Gzip(Box<GzMembers>),
+    Zstd(Box<ZstdDecoder>),
 }
 
 /// A decompressed, buffered view of one shard.
@@ -104,12 +106,12 @@ impl Decoded {
         let compression = Compression::sniff(raw.fill_buf()?);
         let inner = match compression {
             Compression::None => Inner::Plain(raw),
-            Compression::Gzip => Inner::Gzip(GzMembers {
+            Compression::Gzip => Inner::Gzip(Box::new(GzMembers {
                 member: Some(GzDecoder::new(raw)),
                 member_start: 0,
                 last_pos: 0,
                 done: false,
-            }),
+            })),
             Compression::Zstd => Inner::Zstd(Box::new(zstd::stream::read::Decoder::new(raw)?)),
         };
         Ok(Self {
@@ -177,7 +179,10 @@ impl Decoded {
                     if g.done {
                         return 0;
                     }
-                    g.member.as_mut().expect("member present").read(&mut self.buf)
+                    g.member
+                        .as_mut()
+                        .expect("member present")
+                        .read(&mut self.buf)
                 }
             };
             match res {
@@ -220,13 +225,18 @@ impl Decoded {
                         g.last_pos = raw.pos;
                         let truncated = e.kind() == io::ErrorKind::UnexpectedEof;
                         let cause = if truncated {
-                            format!("gzip member is truncated (the stream ends at byte {})", raw.pos)
+                            format!(
+                                "gzip member is truncated (the stream ends at byte {})",
+                                raw.pos
+                            )
                         } else {
                             format!("gzip member is corrupt ({e})")
                         };
                         match resync(raw) {
                             Ok(Some((raw, start))) => {
-                                let cause = format!("{cause}; reading resumes at the next member at byte {start}");
+                                let cause = format!(
+                                    "{cause}; reading resumes at the next member at byte {start}"
+                                );
                                 g.member_start = start;
                                 g.member = Some(GzDecoder::new(raw));
                                 self.issue(format!("byte {at}"), cause);
@@ -240,7 +250,10 @@ impl Decoded {
                             Err(e2) => {
                                 g.done = true;
                                 self.failed = true;
-                                self.issue(format!("byte {at}"), format!("{cause}; then read failed: {e2}"));
+                                self.issue(
+                                    format!("byte {at}"),
+                                    format!("{cause}; then read failed: {e2}"),
+                                );
                                 return 0;
                             }
                         }
@@ -363,7 +376,11 @@ mod tests {
         let b_start = a.len();
         let bytes = [a, b, c].concat();
         let (out, issues, gaps) = decode(bytes);
-        assert!(out.starts_with(b"first\n"), "{:?}", String::from_utf8_lossy(&out));
+        assert!(
+            out.starts_with(b"first\n"),
+            "{:?}",
+            String::from_utf8_lossy(&out)
+        );
         assert!(out.ends_with(b"third\n"));
         assert_eq!(gaps, 1);
         assert_eq!(issues.len(), 1);

@@ -104,7 +104,10 @@ impl JsonlReader {
             _ => None,
         });
         let url = string_at(&obj, &["url", "metadata.url", "meta.url", "warc_url"]);
-        let date = string_at(&obj, &["date", "created", "timestamp", "metadata.warc_date"]);
+        let date = string_at(
+            &obj,
+            &["date", "created", "timestamp", "metadata.warc_date"],
+        );
         let language = string_at(&obj, &["language", "lang", "metadata.language"]);
         let metadata = if obj.is_empty() {
             None
@@ -168,9 +171,15 @@ impl ShardReader for JsonlReader {
             self.line_no += 1;
             if too_long {
                 let limit = self.src.options.max_doc_bytes;
-                self.issue(start, format!("line is longer than max_doc_bytes ({limit}); skipped"));
+                self.issue(
+                    start,
+                    format!("line is longer than max_doc_bytes ({limit}); skipped"),
+                );
             } else if !complete {
-                self.issue(start, "line lost bytes to damaged compression; skipped".into());
+                self.issue(
+                    start,
+                    "line lost bytes to damaged compression; skipped".into(),
+                );
             } else {
                 self.parse_line(start);
             }
@@ -208,7 +217,8 @@ mod tests {
             index: 3,
             options,
         };
-        let input = Decoded::new("mem.jsonl", Box::new(std::io::Cursor::new(bytes.to_vec()))).unwrap();
+        let input =
+            Decoded::new("mem.jsonl", Box::new(std::io::Cursor::new(bytes.to_vec()))).unwrap();
         let mut r = JsonlReader::new(src, input);
         let mut batches = Vec::new();
         while let Some(b) = r.next_batch().unwrap() {
@@ -229,20 +239,34 @@ mod tests {
         assert_eq!(c.url.unwrap().value(0), "http://x");
         assert_eq!(c.doc_key.value(1), (3u64 << 32) | 1);
         let meta = b.column_by_name("metadata").unwrap();
-        let meta = meta.as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        let meta = meta
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
         assert_eq!(meta.value(1), r#"{"meta":{"pile_set_name":"Books3"}}"#);
         let msgs: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
-        assert!(msgs[0].starts_with("shard mem.jsonl: line 2 (byte 41): invalid JSON"), "{msgs:?}");
-        assert!(msgs[1].contains("line 3 (byte 49)") && msgs[1].contains("invalid"), "{msgs:?}");
-        assert!(msgs[2].contains("line 6") && msgs[2].contains("no field `text`"), "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("shard mem.jsonl: line 2 (byte 41): invalid JSON"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("line 3 (byte 49)") && msgs[1].contains("invalid"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].contains("line 6") && msgs[2].contains("no field `text`"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
     fn dotted_fields_limits_and_batches() {
         let mut data = Vec::new();
         for i in 0..10 {
-            data.extend(format!("{{\"doc\":{{\"body\":\"text {i}\"}},\"key\":\"k{i}\"}}\n").bytes());
+            data.extend(
+                format!("{{\"doc\":{{\"body\":\"text {i}\"}},\"key\":\"k{i}\"}}\n").bytes(),
+            );
         }
         let options = ReadOptions {
             text_field: "doc.body".into(),
@@ -263,7 +287,13 @@ mod tests {
     fn overlong_lines_are_skipped_without_loading_them() {
         let mut data = format!("{{\"text\":\"{}\"}}\n", "x".repeat(1000)).into_bytes();
         data.extend(b"{\"text\":\"ok\"}\n");
-        let (batches, issues) = read(&data, ReadOptions { max_doc_bytes: 100, ..Default::default() });
+        let (batches, issues) = read(
+            &data,
+            ReadOptions {
+                max_doc_bytes: 100,
+                ..Default::default()
+            },
+        );
         assert_eq!(batches[0].num_rows(), 1);
         assert!(issues[0].to_string().contains("longer than max_doc_bytes"));
     }

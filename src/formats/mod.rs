@@ -123,14 +123,21 @@ impl ShardSource {
 /// (`CC-MAIN-x.warc.wet.gz` → `CC-MAIN-x`).
 pub fn shard_stem(uri: &str) -> String {
     let mut name = store::file_name(uri);
-    loop {
-        let Some((head, ext)) = name.rsplit_once('.') else {
-            break;
-        };
+    while let Some((head, ext)) = name.rsplit_once('.') {
         let known = matches!(
             ext.to_ascii_lowercase().as_str(),
-            "gz" | "gzip" | "zst" | "zstd" | "warc" | "wet" | "wat" | "arc" | "jsonl" | "json"
-                | "ndjson" | "parquet" | "txt"
+            "gz" | "gzip"
+                | "zst"
+                | "zstd"
+                | "warc"
+                | "wet"
+                | "wat"
+                | "arc"
+                | "jsonl"
+                | "json"
+                | "ndjson"
+                | "parquet"
+                | "txt"
         );
         if !known || head.is_empty() {
             break;
@@ -180,7 +187,8 @@ pub fn open(
         return Ok(Box::new(parquet::ParquetReader::open(store, src)?));
     }
     let raw = store.open(uri)?;
-    let mut decoded = Decoded::new(uri, raw).map_err(|e| src.error("byte 0", format!("read failed: {e}")))?;
+    let mut decoded =
+        Decoded::new(uri, raw).map_err(|e| src.error("byte 0", format!("read failed: {e}")))?;
     if format == Format::Auto {
         let head = decoded
             .fill_buf()
@@ -193,7 +201,10 @@ pub fn open(
             Format::Parquet
         } else {
             return Err(src
-                .error("byte 0", "cannot tell the format from the name or the first bytes; set input.format")
+                .error(
+                    "byte 0",
+                    "cannot tell the format from the name or the first bytes; set input.format",
+                )
                 .into());
         };
         if format == Format::Parquet {

@@ -29,7 +29,9 @@ pub struct ParquetReader {
 
 impl ParquetReader {
     pub fn open(store: &dyn Store, src: ShardSource) -> Result<Self, Error> {
-        let bad = |e: parquet::errors::ParquetError| src.error("footer", format!("not a readable Parquet file ({e})"));
+        let bad = |e: parquet::errors::ParquetError| {
+            src.error("footer", format!("not a readable Parquet file ({e})"))
+        };
         let batch = src.options.batch_docs;
         let (reader, size) = match store.local_path(&src.uri) {
             Some(path) => {
@@ -50,7 +52,14 @@ impl ParquetReader {
         if schema.field_with_name(&src.options.text_field).is_err() {
             let names: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
             return Err(src
-                .error("schema", format!("no column `{}`; columns are: {}", src.options.text_field, names.join(", ")))
+                .error(
+                    "schema",
+                    format!(
+                        "no column `{}`; columns are: {}",
+                        src.options.text_field,
+                        names.join(", ")
+                    ),
+                )
                 .into());
         }
         let builder = src.builder();
@@ -69,9 +78,14 @@ impl ParquetReader {
     fn strings(&self, batch: &RecordBatch, name: &str) -> Option<arrow::array::StringArray> {
         let col = batch.column_by_name(name)?;
         match col.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Int64 | DataType::Int32 | DataType::UInt64 => {
-                cast(col, &DataType::Utf8).ok().map(|a| a.as_string::<i32>().clone())
-            }
+            DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Int64
+            | DataType::Int32
+            | DataType::UInt64 => cast(col, &DataType::Utf8)
+                .ok()
+                .map(|a| a.as_string::<i32>().clone()),
             _ => None,
         }
     }
@@ -88,11 +102,22 @@ impl ShardReader for ParquetReader {
         };
         self.batch_no += 1;
         let batch = next.map_err(|e| {
-            self.src.error(format!("row {}", self.rows), format!("cannot decode batch {} ({e})", self.batch_no))
+            self.src.error(
+                format!("row {}", self.rows),
+                format!("cannot decode batch {} ({e})", self.batch_no),
+            )
         })?;
         let text = self
             .strings(&batch, &self.src.options.text_field)
-            .ok_or_else(|| self.src.error("schema", format!("column `{}` is not a string column", self.src.options.text_field)))?;
+            .ok_or_else(|| {
+                self.src.error(
+                    "schema",
+                    format!(
+                        "column `{}` is not a string column",
+                        self.src.options.text_field
+                    ),
+                )
+            })?;
         let id = self.strings(&batch, &self.src.options.id_field);
         let url = self.strings(&batch, document::URL);
         let date = self.strings(&batch, document::DATE);
@@ -107,12 +132,21 @@ impl ShardReader for ParquetReader {
             }
             let row = self.rows + i as u64;
             if !text.is_valid(i) {
-                self.issues.push(self.src.error(format!("row {row}"), format!("`{}` is null; skipped", self.src.options.text_field)));
+                self.issues.push(self.src.error(
+                    format!("row {row}"),
+                    format!("`{}` is null; skipped", self.src.options.text_field),
+                ));
                 continue;
             }
             let t = text.value(i);
             if t.len() > self.src.options.max_doc_bytes {
-                self.issues.push(self.src.error(format!("row {row}"), format!("text is longer than max_doc_bytes ({}); skipped", self.src.options.max_doc_bytes)));
+                self.issues.push(self.src.error(
+                    format!("row {row}"),
+                    format!(
+                        "text is longer than max_doc_bytes ({}); skipped",
+                        self.src.options.max_doc_bytes
+                    ),
+                ));
                 continue;
             }
             self.builder.push(&DocRef {

@@ -65,14 +65,16 @@ impl Stage for Length {
                 // A character takes 1 to 4 bytes, so the byte length often settles
                 // the question without counting characters.
                 let chars = || t.chars().count();
-                let too_short = t.len() < c.min_chars
-                    || (t.len() < 4 * c.min_chars && chars() < c.min_chars);
+                let too_short =
+                    t.len() < c.min_chars || (t.len() < 4 * c.min_chars && chars() < c.min_chars);
                 let too_long = c.max_chars.is_some_and(|m| t.len() > m && chars() > m);
                 if too_short {
                     TOO_SHORT
                 } else if too_long {
                     TOO_LONG
-                } else if c.min_words > 0 && t.split_whitespace().take(c.min_words).count() < c.min_words {
+                } else if c.min_words > 0
+                    && t.split_whitespace().take(c.min_words).count() < c.min_words
+                {
                     TOO_FEW_WORDS
                 } else {
                     0

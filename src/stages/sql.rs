@@ -27,9 +27,13 @@ crate::config_struct! {
 /// Plans the predicate against the document schema.
 fn plan(sql: &str) -> Result<Arc<dyn PhysicalExpr>, String> {
     let ctx = SessionContext::new();
-    let schema = DFSchema::try_from(crate::document::schema().as_ref().clone()).map_err(|e| e.to_string())?;
-    let expr = ctx.parse_sql_expr(sql, &schema).map_err(|e| e.to_string())?;
-    ctx.create_physical_expr(expr, &schema).map_err(|e| e.to_string())
+    let schema = DFSchema::try_from(crate::document::schema().as_ref().clone())
+        .map_err(|e| e.to_string())?;
+    let expr = ctx
+        .parse_sql_expr(sql, &schema)
+        .map_err(|e| e.to_string())?;
+    ctx.create_physical_expr(expr, &schema)
+        .map_err(|e| e.to_string())
 }
 
 impl StageConfigure for SqlConfig {
@@ -38,12 +42,16 @@ impl StageConfigure for SqlConfig {
     fn check(&self) -> Vec<(String, String)> {
         match plan(&self.r#where) {
             Ok(_) => Vec::new(),
-            Err(e) => vec![("where".into(), format!("invalid predicate: {}", first_line(&e)))],
+            Err(e) => vec![(
+                "where".into(),
+                format!("invalid predicate: {}", first_line(&e)),
+            )],
         }
     }
 
     fn build(&self, ctx: &StageContext) -> Result<Box<dyn Stage>, Error> {
-        let predicate = plan(&self.r#where).map_err(|e| ctx.invalid("where", format!("invalid predicate: {}", first_line(&e))))?;
+        let predicate = plan(&self.r#where)
+            .map_err(|e| ctx.invalid("where", format!("invalid predicate: {}", first_line(&e))))?;
         Ok(Box::new(Sql { predicate }))
     }
 }
@@ -87,20 +95,40 @@ mod tests {
     #[test]
     fn predicate_keeps_matching_rows_and_drops_nulls() {
         let mut b = BatchBuilder::new(0, "s");
-        for (text, url) in [("long enough text", Some("http://a/x")), ("short", Some("http://a/y")), ("long enough too", None), ("long but tagged", Some("http://a/tag/1"))] {
-            b.push(&DocRef { text, url, ..Default::default() });
+        for (text, url) in [
+            ("long enough text", Some("http://a/x")),
+            ("short", Some("http://a/y")),
+            ("long enough too", None),
+            ("long but tagged", Some("http://a/tag/1")),
+        ] {
+            b.push(&DocRef {
+                text,
+                url,
+                ..Default::default()
+            });
         }
         let batch = b.flush();
-        let cfg = SqlConfig { r#where: "length(text) > 10 AND url NOT LIKE '%/tag/%'".into() };
+        let cfg = SqlConfig {
+            r#where: "length(text) > 10 AND url NOT LIKE '%/tag/%'".into(),
+        };
         let stages = crate::store::Stores::new();
-        let stage = cfg.build(&StageContext { index: 0, stores: &stages }).unwrap();
-        let Output::Verdicts(v) = stage.apply(&batch).unwrap() else { panic!() };
+        let stage = cfg
+            .build(&StageContext {
+                index: 0,
+                stores: &stages,
+            })
+            .unwrap();
+        let Output::Verdicts(v) = stage.apply(&batch).unwrap() else {
+            panic!()
+        };
         assert_eq!(v, vec![0, 1, 1, 1]);
     }
 
     #[test]
     fn bad_predicates_fail_at_check_time_with_the_cause() {
-        let cfg = SqlConfig { r#where: "lenght(text) > 1".into() };
+        let cfg = SqlConfig {
+            r#where: "lenght(text) > 1".into(),
+        };
         let errs = cfg.check();
         assert_eq!(errs.len(), 1);
         assert!(errs[0].1.contains("lenght"), "{:?}", errs);

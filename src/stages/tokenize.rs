@@ -53,15 +53,23 @@ impl TokenizeConfig {
         let encoder = HfTokenizer::from_bytes(&self.tokenizer, &bytes)
             .map_err(|e| ctx.invalid("tokenizer", e))?;
         let bos = if self.bos {
-            let id = tokenizer::special_id(&encoder, self.bos_token.as_deref(), tokenizer::BOS_CANDIDATES)
-                .map_err(|e| ctx.invalid("bos_token", e))?;
+            let id = tokenizer::special_id(
+                &encoder,
+                self.bos_token.as_deref(),
+                tokenizer::BOS_CANDIDATES,
+            )
+            .map_err(|e| ctx.invalid("bos_token", e))?;
             Some(id)
         } else {
             None
         };
         let eos = if self.eos {
-            let id = tokenizer::special_id(&encoder, self.eos_token.as_deref(), tokenizer::EOS_CANDIDATES)
-                .map_err(|e| ctx.invalid("eos_token", e))?;
+            let id = tokenizer::special_id(
+                &encoder,
+                self.eos_token.as_deref(),
+                tokenizer::EOS_CANDIDATES,
+            )
+            .map_err(|e| ctx.invalid("eos_token", e))?;
             Some(id)
         } else {
             None
@@ -134,19 +142,29 @@ pub fn tokens_field() -> Field {
 impl Stage for Tokenize {
     fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
         let cols = Columns::of(batch);
-        let mut builder = ListBuilder::new(UInt32Builder::with_capacity(document::text_bytes(batch) / 3))
-            .with_field(Arc::new(Field::new_list_field(DataType::UInt32, false)));
+        let mut builder = ListBuilder::new(UInt32Builder::with_capacity(
+            document::text_bytes(batch) / 3,
+        ))
+        .with_field(Arc::new(Field::new_list_field(DataType::UInt32, false)));
         let mut ids = Vec::new();
         for (row, text) in cols.text.iter().enumerate() {
             ids.clear();
             self.encode_doc(text.unwrap_or(""), &mut ids).map_err(|e| {
-                Error::internal(format!("tokenizer failed on document {}: {e}", cols.id.value(row)))
+                Error::internal(format!(
+                    "tokenizer failed on document {}: {e}",
+                    cols.id.value(row)
+                ))
             })?;
             builder.values().append_slice(&ids);
             builder.append(true);
         }
         let tokens = Arc::new(builder.finish());
-        let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         let mut columns = batch.columns().to_vec();
         if let Some(i) = fields.iter().position(|f| f.name() == document::TOKENS) {
             fields.remove(i);

@@ -190,7 +190,12 @@ mod tests {
         let mut w = LocalStore.create(&uri).unwrap();
         w.write_all(b"half").unwrap();
         drop(w);
-        assert!(LocalStore.list(&dir.path().display().to_string()).unwrap().is_empty());
+        assert!(
+            LocalStore
+                .list(&dir.path().display().to_string())
+                .unwrap()
+                .is_empty()
+        );
 
         let mut w = LocalStore.create(&uri).unwrap();
         w.write_all(b"whole").unwrap();

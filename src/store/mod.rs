@@ -90,7 +90,9 @@ pub fn scheme(uri: &str) -> Result<Scheme, StoreError> {
         } else {
             Err(StoreError::Other {
                 uri: uri.to_string(),
-                message: format!("unsupported URI scheme `{scheme}://` (use a local path, file:// or s3://)"),
+                message: format!(
+                    "unsupported URI scheme `{scheme}://` (use a local path, file:// or s3://)"
+                ),
             })
         }
     } else {

@@ -35,9 +35,8 @@ pub struct HfTokenizer {
 impl HfTokenizer {
     /// Parses a `tokenizer.json`; `origin` names it in errors.
     pub fn from_bytes(origin: &str, bytes: &[u8]) -> Result<Self, Error> {
-        let inner = tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| {
-            ConfigError::msg(format!("{origin}: not a valid tokenizer.json ({e})"))
-        })?;
+        let inner = tokenizers::Tokenizer::from_bytes(bytes)
+            .map_err(|e| ConfigError::msg(format!("{origin}: not a valid tokenizer.json ({e})")))?;
         Ok(Self { inner })
     }
 
@@ -72,7 +71,13 @@ impl Encoder for HfTokenizer {
 /// End-of-text token names tried, in order, when a pipeline does not name one.
 pub const EOS_CANDIDATES: &[&str] = &["<|endoftext|>", "</s>", "<|end_of_text|>", "<eos>", "[SEP]"];
 /// Beginning-of-text token names tried, in order.
-pub const BOS_CANDIDATES: &[&str] = &["<s>", "<|begin_of_text|>", "<bos>", "<|endoftext|>", "[CLS]"];
+pub const BOS_CANDIDATES: &[&str] = &[
+    "<s>",
+    "<|begin_of_text|>",
+    "<bos>",
+    "<|endoftext|>",
+    "[CLS]",
+];
 
 /// Resolves a special token: the configured name, or the first known candidate.
 pub fn special_id(

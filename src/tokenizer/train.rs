@@ -7,7 +7,9 @@ use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::normalizers::NormalizerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::processors::PostProcessorWrapper;
-use tokenizers::{AddedToken, DecoderWrapper, PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl};
+use tokenizers::{
+    AddedToken, DecoderWrapper, PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl,
+};
 
 use crate::error::Error;
 
@@ -26,15 +28,20 @@ where
         .special_tokens(vec![AddedToken::from(END_OF_TEXT, true)])
         .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
         .build();
-    let mut tokenizer: TokenizerImpl<BPE, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper> =
-        TokenizerBuilder::new()
-            .with_model(BPE::default())
-            .with_normalizer(None)
-            .with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false).into()))
-            .with_post_processor(Some(ByteLevel::default().trim_offsets(false).into()))
-            .with_decoder(Some(ByteLevel::default().into()))
-            .build()
-            .map_err(|e| Error::internal(format!("tokenizer builder: {e}")))?;
+    let mut tokenizer: TokenizerImpl<
+        BPE,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    > = TokenizerBuilder::new()
+        .with_model(BPE::default())
+        .with_normalizer(None)
+        .with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false).into()))
+        .with_post_processor(Some(ByteLevel::default().trim_offsets(false).into()))
+        .with_decoder(Some(ByteLevel::default().into()))
+        .build()
+        .map_err(|e| Error::internal(format!("tokenizer builder: {e}")))?;
     tokenizer
         .train(&mut trainer, texts)
         .map_err(|e| Error::internal(format!("tokenizer training failed: {e}")))?;
