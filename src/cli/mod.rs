@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand.
 
+pub mod bench;
 pub mod inspect;
 pub mod list;
 pub mod plan;
@@ -31,6 +32,8 @@ pub enum Command {
     Inspect(inspect::Args),
     /// Tokenizer tools.
     Tokenizer(tokenizer::Args),
+    /// Measure throughput and memory against the peer baselines.
+    Bench(bench::Args),
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -42,5 +45,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Plan(a) => plan::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Tokenizer(a) => tokenizer::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }

@@ -91,6 +91,9 @@ fn print_report(r: &RunReport, opts: &RunOptions) {
         r.wall.as_secs_f64()
     );
     print!("{}", r.stats.table());
+    if let Some(rss) = shardwise::stats::peak_rss_bytes() {
+        println!("peak memory: {:.0} MB", rss as f64 / 1e6);
+    }
     if !r.examples.is_empty() {
         println!("\nexamples of removed documents:");
         for e in &r.examples {
