@@ -133,6 +133,14 @@ impl ShardStats {
     }
 }
 
+/// Peak resident memory of this process (Linux `VmHWM`), if the OS tells.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,12 +165,4 @@ mod tests {
         assert_eq!(a.steps[0].reasons["too_short"], 6);
         assert!(a.table().contains("too_short=6"));
     }
-}
-
-/// Peak resident memory of this process (Linux `VmHWM`), if the OS tells.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
