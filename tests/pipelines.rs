@@ -202,3 +202,38 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     }
     assert!(tokens(&out) == one, "world size changed the output");
 }
+
+#[test]
+fn sagemaker_training_train_argument_is_ignored_and_the_rank_source_is_logged() {
+    let o = util::run_in(
+        &util::repo(),
+        &["train", "validate", "pipelines/quickstart.toml"],
+    );
+    assert!(o.status.success(), "{}", util::text(&o));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = util::shardwise()
+        .current_dir(util::repo())
+        .env("SHARDWISE_LOG", "info")
+        .env("SHARDWISE_RANK", "1")
+        .env("SHARDWISE_WORLD_SIZE", "2")
+        .args([
+            "run",
+            "pipelines/quickstart.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    let all = util::text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(
+        all.contains("rank=1 world_size=2 source=env SHARDWISE_RANK"),
+        "{all}"
+    );
+    assert!(all.contains("rank 1 of 2: 2 of 4 shards"), "{all}");
+    assert!(!out.join("_SUCCESS").exists(), "rank 0 has not run yet");
+}

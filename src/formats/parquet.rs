@@ -170,3 +170,96 @@ impl ShardReader for ParquetReader {
         if self.done { self.size } else { 0 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use parquet::arrow::ArrowWriter;
+
+    use super::*;
+    use crate::formats::{self, Format, ReadOptions};
+    use crate::store::LocalStore;
+
+    fn write(path: &std::path::Path, texts: Vec<Option<&str>>) {
+        let n = texts.len();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("content", DataType::Utf8, true),
+            Field::new("doc_id", DataType::Int64, false),
+            Field::new("url", DataType::Utf8, true),
+        ]));
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(texts)),
+            Arc::new(Int64Array::from_iter_values(0..n as i64)),
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("https://x/{i}")),
+            )),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), cols).unwrap();
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_text_column_by_name_with_ids_urls_and_null_rows_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.parquet");
+        write(
+            &path,
+            vec![Some("alpha"), None, Some("gamma"), Some("delta")],
+        );
+        let options = ReadOptions {
+            format: Format::Auto,
+            text_field: "content".into(),
+            id_field: "doc_id".into(),
+            batch_docs: 2,
+            ..Default::default()
+        };
+        let uri = path.display().to_string();
+        let mut r = formats::open(&LocalStore, &uri, 1, &options).unwrap();
+        let mut texts = Vec::new();
+        let mut ids = Vec::new();
+        let mut urls = Vec::new();
+        while let Some(b) = r.next_batch().unwrap() {
+            let c = crate::document::Columns::of(&b);
+            for i in 0..b.num_rows() {
+                texts.push(c.text.value(i).to_string());
+                ids.push(c.id.value(i).to_string());
+                urls.push(c.url.unwrap().value(i).to_string());
+            }
+        }
+        assert_eq!(texts, ["alpha", "gamma", "delta"]);
+        assert_eq!(ids, ["0", "2", "3"]);
+        assert_eq!(urls[2], "https://x/3");
+        let issues = r.take_issues();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(
+            issues[0].to_string(),
+            format!("shard {uri}: row 1: `content` is null; skipped")
+        );
+    }
+
+    #[test]
+    fn a_missing_text_column_names_the_columns_there_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.parquet");
+        write(&path, vec![Some("alpha")]);
+        let err = formats::open(
+            &LocalStore,
+            &path.display().to_string(),
+            0,
+            &ReadOptions::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            err.contains("no column `text`; columns are: content, doc_id, url"),
+            "{err}"
+        );
+    }
+}
