@@ -76,7 +76,7 @@ pub struct BatchBuilder {
     dates: StringBuilder,
     languages: StringBuilder,
     metadata: StringBuilder,
-    text_bytes: usize,
+    bytes: usize,
     id_scratch: String,
 }
 
@@ -94,7 +94,7 @@ impl BatchBuilder {
             dates: StringBuilder::new(),
             languages: StringBuilder::new(),
             metadata: StringBuilder::new(),
-            text_bytes: 0,
+            bytes: 0,
             id_scratch: String::new(),
         }
     }
@@ -118,7 +118,13 @@ impl BatchBuilder {
         self.dates.append_option(doc.date);
         self.languages.append_option(doc.language);
         self.metadata.append_option(doc.metadata);
-        self.text_bytes += doc.text.len();
+        let opt = |s: Option<&str>| s.map_or(0, str::len);
+        self.bytes += doc.text.len()
+            + opt(doc.id)
+            + opt(doc.url)
+            + opt(doc.date)
+            + opt(doc.language)
+            + opt(doc.metadata);
     }
 
     /// Documents pushed since the last flush.
@@ -130,9 +136,10 @@ impl BatchBuilder {
         self.len() == 0
     }
 
-    /// Text bytes pushed since the last flush.
-    pub fn text_bytes(&self) -> usize {
-        self.text_bytes
+    /// Bytes of every string column pushed since the last flush: what bounds a
+    /// batch's memory (metadata can outweigh the text).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Documents pushed since the shard began.
@@ -142,7 +149,7 @@ impl BatchBuilder {
 
     /// Builds the batch and resets the builders for the next one.
     pub fn flush(&mut self) -> RecordBatch {
-        self.text_bytes = 0;
+        self.bytes = 0;
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.ids.finish()),
             Arc::new(self.texts.finish()),

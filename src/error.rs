@@ -27,7 +27,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) => 2,
-            Error::Input(_) => 3,
+            Error::Input(_) => 5,
             Error::Store(_) => 4,
             Error::Internal(_) => 70,
         }
@@ -39,7 +39,8 @@ impl Error {
     }
 }
 
-/// Exit code of a run that completed but skipped bad input (records or whole shards).
+/// Exit code of a run that completed but skipped bad input (records or whole
+/// shards). Distinct from every error code: the output is usable, and listed.
 pub const EXIT_PARTIAL: i32 = 3;
 
 /// The user's pipeline file, flags or environment is wrong.

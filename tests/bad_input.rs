@@ -128,14 +128,14 @@ fn damaged_records_are_named_skipped_and_counted_while_the_rest_completes() {
     let corrupt = format!("{}/in/corrupt.warc.wet.gz", f.dir.path().display());
     assert!(
         all.contains(&format!(
-            "shard {corrupt}: byte {}: gzip member is corrupt",
+            "shard {corrupt}: compressed byte {}: gzip member is corrupt",
             f.corrupt_at
         )),
         "{all}"
     );
     let truncated = format!("{}/in/truncated.warc.wet.gz", f.dir.path().display());
     assert!(
-        all.contains(&format!("shard {truncated}: byte ")) && all.contains("truncated"),
+        all.contains(&format!("shard {truncated}: compressed byte ")) && all.contains("truncated"),
         "{all}"
     );
     assert!(

@@ -328,7 +328,7 @@ fn inspect_reports_a_corrupt_index_as_bad_input() {
     let bytes = std::fs::read(&idx).unwrap();
     std::fs::write(&idx, &bytes[..bytes.len() - 1]).unwrap();
     let run = util::run_in(dir.path(), &["inspect", &prefix, "--ids"]);
-    assert_eq!(run.status.code(), Some(3), "{}", util::text(&run));
+    assert_eq!(run.status.code(), Some(5), "{}", util::text(&run));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("s.idx: megatron index: truncated"),

@@ -159,15 +159,24 @@ fn assert_issues_located(path: &Path, issues: &[InputError]) {
     for i in issues {
         let msg = i.to_string();
         assert_eq!(i.shard, uri, "issue names another shard: {msg}");
-        let offset = i
+        // `byte N` (plain, or `(decompressed)` in a record) or `compressed byte N`
+        // (a gzip member).
+        let loc = i
             .location
+            .strip_prefix("compressed ")
+            .unwrap_or(&i.location);
+        let offset = loc
             .strip_prefix("byte ")
             .map(|r| r.split(' ').next().unwrap_or(""));
         assert!(
             offset.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
             "issue has no byte offset: {msg}"
         );
-        assert!(msg.starts_with(&format!("shard {uri}: byte ")), "{msg}");
+        assert!(
+            msg.starts_with(&format!("shard {uri}: byte "))
+                || msg.starts_with(&format!("shard {uri}: compressed byte ")),
+            "{msg}"
+        );
     }
 }
 

@@ -38,7 +38,7 @@ crate::config_struct! {
         pub id_field: String = "id".to_string(),
         /// Documents per batch (the unit of parallel work).
         pub batch_docs: usize = 1024,
-        /// Text bytes per batch, whichever limit comes first.
+        /// Bytes per batch (text plus metadata), whichever limit comes first.
         pub batch_bytes: usize = 4 << 20,
         /// Records larger than this many bytes are skipped and reported.
         pub max_doc_bytes: usize = 64 << 20,

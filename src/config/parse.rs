@@ -690,7 +690,7 @@ fn set<'i>(
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "version = 1\n\n[input]\npaths = [\"data/*.jsonl\"]\n\n[[stage]]\nkind = \"length\"\nmin_chars = 10\n\n[[stage]]\nkind = \"sql\"\nwhere = \"length(text) > 3\"\n\n[output]\nuri = \"out/\"\n";
+    const MINIMAL: &str = "version = 1\n\n[input]\npaths = [\"data/*.jsonl\"]\n\n[[stage]]\nkind = \"length\"\nmin_chars = 10\n\n[[stage]]\nkind = \"sql\"\nwhere = \"length(text) > 3\"\n\n[[stage]]\nkind = \"tokenize\"\ntokenizer = \"t.json\"\n\n[output]\nuri = \"out/\"\n";
 
     fn errors(text: &str, overrides: &[&str]) -> Vec<String> {
         let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
@@ -712,7 +712,7 @@ mod tests {
         assert_eq!(p.version, 1);
         assert_eq!(p.input.paths, vec!["data/*.jsonl"]);
         assert_eq!(p.input.text_field, "text");
-        assert_eq!(p.stages.len(), 2);
+        assert_eq!(p.stages.len(), 3);
         assert_eq!(p.stages[0].kind(), "length");
         assert_eq!(p.output.uri, "out/");
     }
@@ -785,7 +785,7 @@ mod tests {
             ),
             vec![
                 "p.toml: --set stage[0].min_chars=ten: stage[0].min_chars: invalid type: string \"ten\", expected usize",
-                "p.toml: --set stage[9].min_chars=1: stage[9]: index out of range; `stage` has 2 entries",
+                "p.toml: --set stage[9].min_chars=1: stage[9]: index out of range; `stage` has 3 entries",
                 "p.toml: --set output.uri=gs://x: output.uri: gs://x: unsupported URI scheme `gs://` (use a local path, file:// or s3://)",
             ]
         );
@@ -822,8 +822,8 @@ mod tests {
     #[test]
     fn pipelines_round_trip_through_toml() {
         let text = MINIMAL.replace(
-            "[output]",
-            "[[stage]]\nkind = \"tokenize\"\ntokenizer = \"t.json\"\neos = true\n\n[output]",
+            "tokenizer = \"t.json\"",
+            "tokenizer = \"t.json\"\neos = true",
         );
         let p = ok(&text, &[]);
         let again = ok(&p.to_toml(), &[]);

@@ -91,7 +91,7 @@ pub fn write_index(
     st.put(&store::join(output_uri, "_dataset.json"), &json)?;
     // An empty `.bin` cannot be memory-mapped by Megatron: leave empty shards out.
     let mut paths = String::new();
-    for o in index.outputs.iter().filter(|o| o.documents > 0) {
+    for o in index.outputs.iter().filter(|o| o.tokens > 0) {
         paths.push_str(&store::join(output_uri, &o.prefix));
         paths.push('\n');
     }

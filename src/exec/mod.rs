@@ -107,6 +107,10 @@ struct Job<'a> {
     stages: Vec<BuiltStage>,
     tokens: Option<TokenInfo>,
     pool: rayon::ThreadPool,
+    /// Shards processed at once.
+    open_shards: usize,
+    /// Batches in flight per open shard: the channel depth and the window.
+    window: usize,
     opts: &'a RunOptions,
     progress: progress::Progress,
 }
@@ -139,10 +143,9 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         });
     }
     if p.output.format == OutputFormat::Megatron && tokens.is_none() {
-        return Err(crate::error::ConfigError::msg(
-            "output.format = \"megatron\" needs a `tokenize` stage as the last stage",
-        )
-        .into());
+        // A filtering-only pipeline is legitimate (with `documents = true` it
+        // writes the cleaned documents); say plainly that no token files come.
+        tracing::warn!("the pipeline has no tokenize stage: no token files are written");
     }
 
     marker::claim_work_prefix(
@@ -160,6 +163,12 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     let mut read = p.read_options();
     read.limit = opts.sample;
     let threads = opts.threads.max(1);
+    // One reader thread keeps several cores of stages busy (decompression and
+    // parsing run far faster than tokenization), so open a shard per 8 threads
+    // and give each a window of batches that keeps every thread fed. In flight
+    // per shard: the channel plus the window; in all about 4 × threads batches.
+    let open_shards = opts.open_shards.unwrap_or(threads.div_ceil(8)).max(1);
+    let window = (2 * threads).div_ceil(open_shards).max(2);
     let job = Job {
         pipeline: p,
         stores,
@@ -171,6 +180,8 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         stages,
         tokens: tokens.clone(),
         pool: runner::pool(threads)?,
+        open_shards,
+        window,
         opts,
         progress: progress::Progress::new(mine.len()),
     };
@@ -181,7 +192,11 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     for (pos, s) in mine.iter().enumerate() {
         let uri = marker::marker_uri(&work, &prefixes[s.index as usize]);
         match marker::read_marker(work_store.as_ref(), &uri, &run_id)? {
-            Some(m) => done.push((pos, m)),
+            Some(m) if outputs_intact(&job, &m)? => done.push((pos, m)),
+            Some(m) => {
+                tracing::warn!(shard = %m.shard, "outputs listed in the commit marker are missing or changed; redoing the shard");
+                todo.push(pos);
+            }
             None => todo.push(pos),
         }
     }
@@ -195,11 +210,7 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         );
     }
 
-    let open = opts
-        .open_shards
-        .unwrap_or(threads)
-        .max(1)
-        .min(todo.len().max(1));
+    let open = job.open_shards.min(todo.len().max(1));
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<(usize, ShardMarker, Vec<Example>)>> = Mutex::new(Vec::new());
@@ -213,13 +224,16 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
                     let Some(&pos) = todo.get(i) else { break };
                     let shard = &mine[pos];
                     match process_shard(&job, shard, &prefixes[shard.index as usize], &failed) {
-                        Ok((m, ex)) => {
+                        Ok(Some((m, ex))) => {
                             job.progress.add_done(1);
                             results.lock().expect("results lock").push((pos, m, ex));
                         }
+                        Ok(None) => break,
                         Err(e) => {
-                            failed.store(true, Ordering::Relaxed);
+                            // Record the cause before raising the flag, so the
+                            // error reported is the cause, not a cancellation.
                             first_error.lock().expect("error lock").get_or_insert(e);
+                            failed.store(true, Ordering::Relaxed);
                         }
                     }
                 }
@@ -232,9 +246,17 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     }
     let mut fresh = results.into_inner().expect("results lock");
     fresh.sort_by_key(|(pos, _, _)| *pos);
-    let mut examples = Vec::new();
+    let mut examples: Vec<Example> = Vec::new();
     for (pos, m, ex) in fresh {
-        examples.extend(ex);
+        for e in ex {
+            let seen = examples
+                .iter()
+                .filter(|x| x.stage == e.stage && x.reason == e.reason)
+                .count();
+            if seen < opts.examples_per_reason {
+                examples.push(e);
+            }
+        }
         done.push((pos, m));
     }
     done.sort_by_key(|(pos, _)| *pos);
@@ -314,17 +336,63 @@ enum Msg {
         nanos: u64,
         raw_bytes: u64,
     },
-    End(Result<Vec<InputError>, InputError>),
+    End {
+        result: Result<Vec<InputError>, Error>,
+        raw_bytes: u64,
+    },
+}
+
+/// The reader thread: batches until the end of the shard or until the receiver
+/// is gone. A panic in a parser ends the shard as an error instead of the rank.
+fn read_shard(mut reader: Box<dyn formats::ShardReader>, tx: crossbeam_channel::Sender<Msg>) {
+    loop {
+        let t = Instant::now();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next_batch()));
+        let nanos = t.elapsed().as_nanos() as u64;
+        let raw_bytes = reader.raw_bytes();
+        let msg = match r {
+            Ok(Ok(Some(batch))) => Msg::Batch {
+                batch,
+                issues: reader.take_issues(),
+                nanos,
+                raw_bytes,
+            },
+            Ok(Ok(None)) => Msg::End {
+                result: Ok(reader.take_issues()),
+                raw_bytes,
+            },
+            Ok(Err(e)) => Msg::End {
+                result: Err(e),
+                raw_bytes,
+            },
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("unknown panic");
+                Msg::End {
+                    result: Err(Error::internal(format!("the reader panicked ({what})"))),
+                    raw_bytes,
+                }
+            }
+        };
+        let end = matches!(msg, Msg::End { .. });
+        if tx.send(msg).is_err() || end {
+            break;
+        }
+    }
 }
 
 /// Reads, processes and commits one shard; returns its marker and, for dry
-/// runs, examples of removed documents in input order.
+/// runs, examples of removed documents in input order. `None` when the run was
+/// cancelled because another shard failed.
 fn process_shard(
     job: &Job<'_>,
     shard: &Shard,
     prefix: &str,
     failed: &AtomicBool,
-) -> Result<(ShardMarker, Vec<Example>), Error> {
+) -> Result<Option<(ShardMarker, Vec<Example>)>, Error> {
     let opts = job.opts;
     let in_store = job.stores.for_uri(&shard.uri)?;
     let marker_uri = marker::marker_uri(&job.work, prefix);
@@ -364,7 +432,11 @@ fn process_shard(
     };
 
     let mut writers: Vec<Box<dyn ShardWriter>> = Vec::new();
-    if let Some(mut reader) = reader {
+    let mut keys = vec![format!("{prefix}.bin"), format!("{prefix}.idx")];
+    if job.pipeline.output.documents {
+        keys.push(documents_key(prefix));
+    }
+    if let Some(reader) = reader {
         if let Some(t) = &job.tokens {
             writers.push(Box::new(MegatronWriter::create(
                 job.out_store.clone(),
@@ -374,49 +446,26 @@ fn process_shard(
             )?));
         }
         if job.pipeline.output.documents {
-            let key = format!(
-                "documents/{}.parquet",
-                prefix.strip_prefix("tokens/").unwrap_or(prefix)
-            );
             writers.push(Box::new(DocumentsWriter::create(
                 job.out_store.clone(),
                 &job.pipeline.output.uri,
-                &key,
+                &documents_key(prefix),
             )?));
         }
-        let depth = 2;
-        let window = job.pool.current_num_threads().max(1) * 2;
-        let (tx, rx) = crossbeam_channel::bounded::<Msg>(depth);
-        let outcome: Result<(), Error> = std::thread::scope(|scope| {
-            scope.spawn(move || {
-                loop {
-                    let t = Instant::now();
-                    let r = reader.next_batch();
-                    let nanos = t.elapsed().as_nanos() as u64;
-                    let msg = match r {
-                        Ok(Some(batch)) => Msg::Batch {
-                            batch,
-                            issues: reader.take_issues(),
-                            nanos,
-                            raw_bytes: reader.raw_bytes(),
-                        },
-                        Ok(None) => Msg::End(Ok(reader.take_issues())),
-                        Err(e) => Msg::End(Err(e)),
-                    };
-                    let end = matches!(msg, Msg::End(_));
-                    if tx.send(msg).is_err() || end {
-                        break;
-                    }
-                }
-            });
+        let (tx, rx) = crossbeam_channel::bounded::<Msg>(job.window);
+        let outcome: Result<bool, Error> = std::thread::scope(|scope| {
+            scope.spawn(move || read_shard(reader, tx));
+            // `rx` is owned by this closure: any early return drops it, which
+            // stops the reader thread before the scope joins it.
+            let rx = rx;
             let mut ended = false;
             while !ended && quarantined.is_none() {
                 if failed.load(Ordering::Relaxed) {
-                    return Ok(());
+                    return Ok(false);
                 }
                 let Ok(first) = rx.recv() else { break };
                 let mut pending = vec![first];
-                while pending.len() < window {
+                while pending.len() < job.window {
                     match rx.try_recv() {
                         Ok(m) => pending.push(m),
                         Err(_) => break,
@@ -424,7 +473,7 @@ fn process_shard(
                 }
                 let mut window_batches = Vec::with_capacity(pending.len());
                 for msg in pending {
-                    match msg {
+                    let raw_bytes = match msg {
                         Msg::Batch {
                             batch,
                             issues,
@@ -437,32 +486,43 @@ fn process_shard(
                             read_step.nanos += nanos;
                             read_step.docs_out += batch.num_rows() as u64;
                             read_step.bytes_in += crate::document::text_bytes(&batch) as u64;
-                            job.progress.add_read(
-                                batch.num_rows(),
-                                raw_bytes.saturating_sub(stats.raw_bytes),
-                            );
-                            stats.raw_bytes = stats.raw_bytes.max(raw_bytes);
+                            job.progress.add_read(batch.num_rows(), 0);
                             window_batches.push(batch);
+                            raw_bytes
                         }
-                        Msg::End(Ok(issues)) => {
-                            for e in issues {
-                                note(&mut stats, e);
+                        Msg::End { result, raw_bytes } => {
+                            ended = true;
+                            match result {
+                                Ok(issues) => {
+                                    for e in issues {
+                                        note(&mut stats, e);
+                                    }
+                                }
+                                Err(Error::Input(e)) => {
+                                    quarantined =
+                                        Some(format!("{e}; the rest of the shard is unreadable"));
+                                    note(&mut stats, e);
+                                }
+                                Err(Error::Internal(m)) => {
+                                    quarantined = Some(format!(
+                                        "shard {}: {m} (this is a bug in shardwise)",
+                                        shard.uri
+                                    ));
+                                }
+                                Err(e) => return Err(e),
                             }
-                            ended = true;
+                            raw_bytes
                         }
-                        Msg::End(Err(e)) => {
-                            note(&mut stats, e.clone());
-                            quarantined = Some(format!("{e}; the rest of the shard is unreadable"));
-                            ended = true;
-                        }
-                    }
+                    };
+                    job.progress
+                        .add_read(0, raw_bytes.saturating_sub(stats.raw_bytes));
+                    stats.raw_bytes = stats.raw_bytes.max(raw_bytes);
                 }
                 if stats.bad_records > budget && quarantined.is_none() {
                     quarantined = Some(format!(
                         "shard {}: {} damaged records, over the budget of {budget} (input.max_bad_records)",
                         shard.uri, stats.bad_records
                     ));
-                    break;
                 }
                 if quarantined.is_some() {
                     break;
@@ -496,20 +556,27 @@ fn process_shard(
                     write_step.docs_out += p.batch.num_rows() as u64;
                 }
             }
-            drop(rx);
-            Ok(())
+            Ok(true)
         });
-        outcome?;
-        if failed.load(Ordering::Relaxed) {
-            return Err(Error::internal("stopped because another shard failed"));
+        if !outcome? {
+            return Ok(None);
         }
     }
     read_step.docs_in = read_step.docs_out;
 
     let mut outputs = WriterSummary::default();
-    if quarantined.is_some() {
+    if let Some(q) = &quarantined {
+        tracing::error!("{q}; shard quarantined");
         stats.quarantined = 1;
-        drop(writers); // uncommitted objects are removed
+        // Nothing of a quarantined shard is counted as written or left behind:
+        // uncommitted objects vanish with their writers, and files an earlier,
+        // killed attempt committed are deleted.
+        drop(writers);
+        write_step = StepStats::named("write");
+        for key in &keys {
+            job.out_store
+                .delete(&store::join(&job.pipeline.output.uri, key))?;
+        }
     } else {
         let t = Instant::now();
         for w in writers {
@@ -519,9 +586,6 @@ fn process_shard(
             outputs.tokens += s.tokens;
         }
         write_step.nanos += t.elapsed().as_nanos() as u64;
-    }
-    if let Some(q) = &quarantined {
-        tracing::error!("{q}; shard quarantined");
     }
     stats.tokens = outputs.tokens;
     stats.steps = std::iter::once(read_step)
@@ -541,5 +605,27 @@ fn process_shard(
     failpoint::hit(failpoint::Point::BeforeMarker);
     marker::write_marker(job.work_store.as_ref(), &marker_uri, &m)?;
     failpoint::hit(failpoint::Point::AfterMarker);
-    Ok((m, examples))
+    Ok(Some((m, examples)))
+}
+
+/// Where a shard's cleaned documents go.
+fn documents_key(prefix: &str) -> String {
+    format!(
+        "documents/{}.parquet",
+        prefix.strip_prefix("tokens/").unwrap_or(prefix)
+    )
+}
+
+/// Whether every output a marker lists is still there with its size; a shard
+/// whose outputs were deleted or damaged is redone rather than trusted.
+fn outputs_intact(job: &Job<'_>, m: &ShardMarker) -> Result<bool, Error> {
+    for f in &m.outputs.files {
+        let uri = store::join(&job.pipeline.output.uri, &f.key);
+        match job.out_store.size(&uri) {
+            Ok(n) if n == f.bytes => {}
+            Ok(_) | Err(StoreError::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(true)
 }

@@ -96,16 +96,19 @@ pub fn apply_stages(
                     if codes.iter().any(|&c| c != 0) {
                         let reasons = s.stage.reasons();
                         let cols = Columns::of(&batch);
+                        let mut counts = vec![0u64; reasons.len() + 1];
                         for (row, &c) in codes.iter().enumerate() {
                             if c == 0 {
                                 continue;
                             }
-                            let reason = reasons.get(c as usize - 1).copied().unwrap_or("unknown");
-                            let n = st.reasons.entry(reason.to_string()).or_default();
-                            *n += 1;
-                            if (*n as usize) <= examples_per_reason {
-                                examples.push(example(i, reason, &cols, row));
+                            let c = usize::from(c).min(reasons.len());
+                            counts[c] += 1;
+                            if counts[c] as usize <= examples_per_reason {
+                                examples.push(example(i, reason_name(reasons, c), &cols, row));
                             }
+                        }
+                        for (c, &n) in counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
+                            st.reasons.insert(reason_name(reasons, c).to_string(), n);
                         }
                         let keep: BooleanArray = codes.iter().map(|&c| Some(c == 0)).collect();
                         batch = arrow::compute::filter_record_batch(&batch, &keep)
@@ -123,6 +126,12 @@ pub fn apply_stages(
         steps,
         examples,
     })
+}
+
+/// The name of verdict code `c` (1-based); codes past the list are a stage bug
+/// reported as `unknown`.
+fn reason_name(reasons: &[&'static str], c: usize) -> &'static str {
+    reasons.get(c - 1).copied().unwrap_or("unknown")
 }
 
 fn example(stage: usize, reason: &str, cols: &Columns<'_>, row: usize) -> Example {

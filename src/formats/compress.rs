@@ -34,15 +34,29 @@ impl Compression {
     }
 }
 
-/// Counts the bytes consumed from a buffered reader.
+/// Counts the bytes consumed from a buffered reader, and remembers a failure
+/// of the source itself so it is not mistaken for damaged data.
 struct Counting<R> {
     inner: R,
     pos: u64,
+    error: Option<io::Error>,
+}
+
+impl<R> Counting<R> {
+    fn note<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r {
+            if e.kind() != io::ErrorKind::Interrupted {
+                self.error = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        r
+    }
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let r = self.inner.read(buf);
+        let n = self.note(r)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -50,6 +64,12 @@ impl<R: Read> Read for Counting<R> {
 
 impl<R: BufRead> BufRead for Counting<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Err(e) = self.inner.fill_buf() {
+            if e.kind() != io::ErrorKind::Interrupted {
+                self.error = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+            return Err(e);
+        }
         self.inner.fill_buf()
     }
     fn consume(&mut self, amt: usize) {
@@ -91,6 +111,7 @@ pub struct Decoded {
     gaps: u64,
     issues: Vec<InputError>,
     failed: bool,
+    source_error: Option<io::Error>,
 }
 
 const BUF: usize = 256 * 1024;
@@ -102,6 +123,7 @@ impl Decoded {
         let mut raw = Counting {
             inner: BufReader::with_capacity(BUF, raw),
             pos: 0,
+            error: None,
         };
         let compression = Compression::sniff(raw.fill_buf()?);
         let inner = match compression {
@@ -125,6 +147,7 @@ impl Decoded {
             gaps: 0,
             issues: Vec::new(),
             failed: false,
+            source_error: None,
         })
     }
 
@@ -150,6 +173,19 @@ impl Decoded {
     /// A parser that sees this change drops its partial record.
     pub fn gaps(&self) -> u64 {
         self.gaps
+    }
+
+    /// The source could not be read (not damage in the data): the stream ended
+    /// early for a reason a retry may not share.
+    pub fn take_source_error(&mut self) -> Option<io::Error> {
+        self.source_error.take()
+    }
+
+    /// Ends the stream because the source failed.
+    fn source_failed(&mut self, e: io::Error) -> usize {
+        self.failed = true;
+        self.source_error = Some(e);
+        0
     }
 
     /// Damage found so far, each naming the shard and the byte offset.
@@ -203,10 +239,7 @@ impl Decoded {
                             }
                             Err(e) => {
                                 g.done = true;
-                                let at = g.member_start;
-                                self.failed = true;
-                                self.issue(format!("byte {at}"), format!("read failed: {e}"));
-                                return 0;
+                                return self.source_failed(e);
                             }
                         }
                     }
@@ -221,8 +254,12 @@ impl Decoded {
                 Err(e) => match &mut self.inner {
                     Inner::Gzip(g) => {
                         let at = g.member_start;
-                        let raw = g.member.take().expect("member present").into_inner();
+                        let mut raw = g.member.take().expect("member present").into_inner();
                         g.last_pos = raw.pos;
+                        if let Some(source) = raw.error.take() {
+                            g.done = true;
+                            return self.source_failed(source);
+                        }
                         let truncated = e.kind() == io::ErrorKind::UnexpectedEof;
                         let cause = if truncated {
                             format!(
@@ -239,33 +276,37 @@ impl Decoded {
                                 );
                                 g.member_start = start;
                                 g.member = Some(GzDecoder::new(raw));
-                                self.issue(format!("byte {at}"), cause);
+                                self.issue(format!("compressed byte {at}"), cause);
                                 continue;
                             }
                             Ok(None) => {
                                 g.done = true;
-                                self.issue(format!("byte {at}"), cause);
+                                self.issue(format!("compressed byte {at}"), cause);
                                 return 0;
                             }
                             Err(e2) => {
                                 g.done = true;
-                                self.failed = true;
-                                self.issue(
-                                    format!("byte {at}"),
-                                    format!("{cause}; then read failed: {e2}"),
-                                );
-                                return 0;
+                                self.issue(format!("compressed byte {at}"), cause);
+                                return self.source_failed(e2);
                             }
                         }
                     }
                     _ => {
+                        let source = match &mut self.inner {
+                            Inner::Plain(r) => r.error.take(),
+                            Inner::Zstd(z) => z.get_mut().get_mut().error.take(),
+                            Inner::Gzip(_) => None,
+                        };
+                        if let Some(source) = source {
+                            return self.source_failed(source);
+                        }
                         let at = self.raw_position();
                         let kind = match self.compression {
                             Compression::Zstd => "zstd stream is corrupt or truncated",
                             _ => "read failed",
                         };
                         self.failed = true;
-                        self.issue(format!("byte {at}"), format!("{kind} ({e})"));
+                        self.issue(format!("compressed byte {at}"), format!("{kind} ({e})"));
                         return 0;
                     }
                 },
@@ -384,7 +425,7 @@ mod tests {
         assert!(out.ends_with(b"third\n"));
         assert_eq!(gaps, 1);
         assert_eq!(issues.len(), 1);
-        assert_eq!(issues[0].location, format!("byte {b_start}"));
+        assert_eq!(issues[0].location, format!("compressed byte {b_start}"));
         assert!(issues[0].cause.contains("corrupt"), "{}", issues[0]);
     }
 
@@ -398,6 +439,51 @@ mod tests {
         assert!(out.starts_with(b"complete\n"));
         assert_eq!(issues.len(), 1);
         assert!(issues[0].cause.contains("truncated"), "{}", issues[0]);
+    }
+
+    /// Fails after `ok` bytes, like a broken disk or connection.
+    struct Flaky {
+        data: Vec<u8>,
+        pos: usize,
+        ok: usize,
+    }
+
+    impl Read for Flaky {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos >= self.ok {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "connection reset",
+                ));
+            }
+            let n = buf
+                .len()
+                .min(self.ok - self.pos)
+                .min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failing_source_is_not_mistaken_for_damage_or_the_end() {
+        let members: Vec<u8> = (0..50)
+            .flat_map(|i| gz(format!("record {i}\n").as_bytes()))
+            .collect();
+        for data in [
+            members,
+            b"plain text\n".repeat(100_000),
+            zstd::encode_all(&b"z".repeat(300_000)[..], 1).unwrap(),
+        ] {
+            let ok = data.len() / 2;
+            let mut d = Decoded::new("flaky", Box::new(Flaky { data, pos: 0, ok })).unwrap();
+            let mut out = Vec::new();
+            d.read_to_end(&mut out).unwrap();
+            assert!(d.take_issues().is_empty(), "a source failure is not damage");
+            let e = d.take_source_error().expect("the failure is kept");
+            assert_eq!(e.kind(), io::ErrorKind::ConnectionReset);
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::{Decoded, ShardReader, ShardSource};
 use crate::document::DocRef;
-use crate::error::InputError;
+use crate::error::{Error, InputError};
 
 /// Streams documents from JSON lines.
 pub struct JsonlReader {
@@ -91,12 +91,13 @@ impl JsonlReader {
             Ok(_) => return self.issue(start, "not a JSON object".into()),
             Err(e) => return self.issue(start, format!("invalid JSON ({e})")),
         };
-        let text_field = self.src.options.text_field.clone();
-        let Some(text) = take_path(&mut obj, &text_field) else {
-            return self.issue(start, format!("no field `{text_field}`"));
+        let Some(text) = take_path(&mut obj, &self.src.options.text_field) else {
+            let cause = format!("no field `{}`", self.src.options.text_field);
+            return self.issue(start, cause);
         };
         let Value::String(text) = text else {
-            return self.issue(start, format!("field `{text_field}` is not a string"));
+            let cause = format!("field `{}` is not a string", self.src.options.text_field);
+            return self.issue(start, cause);
         };
         let id = take_path(&mut obj, &self.src.options.id_field).and_then(|v| match v {
             Value::String(s) => Some(s),
@@ -158,7 +159,7 @@ fn string_at(obj: &Map<String, Value>, paths: &[&str]) -> Option<String> {
 }
 
 impl ShardReader for JsonlReader {
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>, InputError> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error> {
         while !self.done {
             if self.src.limit_reached(&self.builder) {
                 self.done = true;
@@ -187,11 +188,7 @@ impl ShardReader for JsonlReader {
                 return Ok(Some(self.builder.flush()));
             }
         }
-        if self.builder.is_empty() {
-            Ok(None)
-        } else {
-            Ok(Some(self.builder.flush()))
-        }
+        super::finish_stream(&self.src, &mut self.input, &mut self.builder)
     }
 
     fn take_issues(&mut self) -> Vec<InputError> {

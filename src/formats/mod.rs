@@ -12,13 +12,13 @@ pub mod jsonl;
 pub mod parquet;
 pub mod warc;
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use crate::document::BatchBuilder;
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, StoreError};
 use crate::store::{self, Store};
 
 pub use compress::Decoded;
@@ -74,9 +74,11 @@ impl Default for ReadOptions {
 
 /// Streams one shard as document batches.
 pub trait ShardReader: Send {
-    /// The next batch, or `None` when the shard is done. An error here ends the
-    /// shard (the caller quarantines it); recoverable damage goes to `take_issues`.
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>, InputError>;
+    /// The next batch, or `None` when the shard is done. Recoverable damage goes
+    /// to `take_issues`. An `Error::Input` ends a shard that cannot be read further
+    /// (the caller quarantines it); an `Error::Store` means the bytes could not be
+    /// fetched at all, and the shard must not be committed.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error>;
 
     /// Damaged records skipped since the last call.
     fn take_issues(&mut self) -> Vec<InputError>;
@@ -100,7 +102,7 @@ impl ShardSource {
 
     /// Whether a builder holds enough for a batch.
     pub fn batch_full(&self, b: &BatchBuilder) -> bool {
-        b.len() >= self.options.batch_docs || b.text_bytes() >= self.options.batch_bytes
+        b.len() >= self.options.batch_docs || b.bytes() >= self.options.batch_bytes
     }
 
     /// Whether the document limit (dry runs) is reached.
@@ -190,23 +192,29 @@ pub fn open(
     let mut decoded =
         Decoded::new(uri, raw).map_err(|e| src.error("byte 0", format!("read failed: {e}")))?;
     if format == Format::Auto {
-        let head = decoded
-            .fill_buf()
-            .map_err(|e| src.error("byte 0", format!("read failed: {e}")))?;
-        format = if head.starts_with(b"WARC/") {
-            Format::Wet
-        } else if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            Format::Jsonl
-        } else if head.starts_with(b"PAR1") {
-            Format::Parquet
-        } else {
-            return Err(src
-                .error(
-                    "byte 0",
-                    "cannot tell the format from the name or the first bytes; set input.format",
-                )
-                .into());
+        let sniffed = {
+            let head = decoded
+                .fill_buf()
+                .map_err(|e| StoreError::io(uri, "read", e))?;
+            if head.starts_with(b"WARC/") {
+                Some(Format::Wet)
+            } else if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                Some(Format::Jsonl)
+            } else if head.starts_with(b"PAR1") {
+                Some(Format::Parquet)
+            } else {
+                None
+            }
         };
+        if let Some(e) = decoded.take_source_error() {
+            return Err(StoreError::io(uri, "read", e).into());
+        }
+        format = sniffed.ok_or_else(|| {
+            src.error(
+                "byte 0",
+                "cannot tell the format from the name or the first bytes; set input.format",
+            )
+        })?;
         if format == Format::Parquet {
             drop(decoded);
             return Ok(Box::new(parquet::ParquetReader::open(store, src)?));
@@ -219,11 +227,16 @@ pub fn open(
     })
 }
 
-/// Reads a whole small stream (used by readers that need random access).
-pub fn read_all(mut r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    r.read_to_end(&mut v)?;
-    Ok(v)
+/// The end of a streamed shard: the last batch, or the source's failure.
+fn finish_stream(
+    src: &ShardSource,
+    input: &mut Decoded,
+    builder: &mut BatchBuilder,
+) -> Result<Option<RecordBatch>, Error> {
+    if let Some(e) = input.take_source_error() {
+        return Err(StoreError::io(&src.uri, "read", e).into());
+    }
+    Ok((!builder.is_empty()).then(|| builder.flush()))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! local path (S3) are fetched whole before decoding. `id`, `url`, `date` and
 //! `language` string columns are carried over when present.
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -24,6 +24,7 @@ pub struct ParquetReader {
     rows: u64,
     size: u64,
     issues: Vec<InputError>,
+    current: Option<Current>,
     done: bool,
 }
 
@@ -71,6 +72,7 @@ impl ParquetReader {
             rows: 0,
             size,
             issues: Vec::new(),
+            current: None,
             done: false,
         })
     }
@@ -91,13 +93,24 @@ impl ParquetReader {
     }
 }
 
-impl ShardReader for ParquetReader {
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>, InputError> {
-        if self.done {
-            return Ok(None);
-        }
+/// The decoded batch being turned into documents, and the next row.
+struct Current {
+    text: StringArray,
+    id: Option<StringArray>,
+    url: Option<StringArray>,
+    date: Option<StringArray>,
+    language: Option<StringArray>,
+    row: usize,
+}
+
+fn opt(a: &Option<StringArray>, i: usize) -> Option<&str> {
+    a.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i))
+}
+
+impl ParquetReader {
+    /// Decodes the next Parquet batch; `None` at the end of the file.
+    fn decode_next(&mut self) -> Result<Option<Current>, Error> {
         let Some(next) = self.reader.next() else {
-            self.done = true;
             return Ok(None);
         };
         self.batch_no += 1;
@@ -118,48 +131,70 @@ impl ShardReader for ParquetReader {
                     ),
                 )
             })?;
-        let id = self.strings(&batch, &self.src.options.id_field);
-        let url = self.strings(&batch, document::URL);
-        let date = self.strings(&batch, document::DATE);
-        let language = self.strings(&batch, document::LANGUAGE);
-        fn opt(a: &Option<arrow::array::StringArray>, i: usize) -> Option<&str> {
-            a.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i))
-        }
-        for i in 0..batch.num_rows() {
-            if self.src.limit_reached(&self.builder) {
-                self.done = true;
-                break;
-            }
-            let row = self.rows + i as u64;
-            if !text.is_valid(i) {
-                self.issues.push(self.src.error(
-                    format!("row {row}"),
-                    format!("`{}` is null; skipped", self.src.options.text_field),
-                ));
-                continue;
-            }
-            let t = text.value(i);
-            if t.len() > self.src.options.max_doc_bytes {
-                self.issues.push(self.src.error(
-                    format!("row {row}"),
-                    format!(
+        Ok(Some(Current {
+            text,
+            id: self.strings(&batch, &self.src.options.id_field),
+            url: self.strings(&batch, document::URL),
+            date: self.strings(&batch, document::DATE),
+            language: self.strings(&batch, document::LANGUAGE),
+            row: 0,
+        }))
+    }
+}
+
+impl ShardReader for ParquetReader {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error> {
+        while !self.done {
+            let mut cur = match self.current.take() {
+                Some(c) => c,
+                None => match self.decode_next()? {
+                    Some(c) => c,
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            while cur.row < cur.text.len() {
+                if self.src.limit_reached(&self.builder) {
+                    self.done = true;
+                    break;
+                }
+                let (i, row) = (cur.row, self.rows);
+                cur.row += 1;
+                self.rows += 1;
+                if !cur.text.is_valid(i) {
+                    let cause = format!("`{}` is null; skipped", self.src.options.text_field);
+                    self.issues
+                        .push(self.src.error(format!("row {row}"), cause));
+                    continue;
+                }
+                let t = cur.text.value(i);
+                if t.len() > self.src.options.max_doc_bytes {
+                    let cause = format!(
                         "text is longer than max_doc_bytes ({}); skipped",
                         self.src.options.max_doc_bytes
-                    ),
-                ));
-                continue;
+                    );
+                    self.issues
+                        .push(self.src.error(format!("row {row}"), cause));
+                    continue;
+                }
+                self.builder.push(&DocRef {
+                    id: opt(&cur.id, i),
+                    text: t,
+                    url: opt(&cur.url, i),
+                    date: opt(&cur.date, i),
+                    language: opt(&cur.language, i),
+                    metadata: None,
+                });
+                if self.src.batch_full(&self.builder) {
+                    // Rows of this Parquet batch that remain go into the next one.
+                    self.current = Some(cur);
+                    return Ok(Some(self.builder.flush()));
+                }
             }
-            self.builder.push(&DocRef {
-                id: opt(&id, i),
-                text: t,
-                url: opt(&url, i),
-                date: opt(&date, i),
-                language: opt(&language, i),
-                metadata: None,
-            });
         }
-        self.rows += batch.num_rows() as u64;
-        Ok(Some(self.builder.flush()))
+        Ok((!self.builder.is_empty()).then(|| self.builder.flush()))
     }
 
     fn take_issues(&mut self) -> Vec<InputError> {

@@ -26,7 +26,7 @@ use arrow::array::RecordBatch;
 use super::compress::Compression;
 use super::{Decoded, Format, ShardReader, ShardSource};
 use crate::document::{BatchBuilder, DocRef};
-use crate::error::InputError;
+use crate::error::{Error, InputError};
 
 /// Longest header line kept; the rest of a longer line is read past.
 const MAX_LINE: usize = 64 << 10;
@@ -666,7 +666,7 @@ impl WarcReader {
 }
 
 impl ShardReader for WarcReader {
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>, InputError> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, Error> {
         while !self.done {
             if self.src.limit_reached(&self.builder) {
                 self.done = true;
@@ -682,15 +682,11 @@ impl ShardReader for WarcReader {
                 Ok(Step::End) => self.done = true,
                 Err(e) => {
                     self.done = true;
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }
-        if self.builder.is_empty() {
-            Ok(None)
-        } else {
-            Ok(Some(self.builder.flush()))
-        }
+        super::finish_stream(&self.src, &mut self.input, &mut self.builder)
     }
 
     fn take_issues(&mut self) -> Vec<InputError> {
@@ -1085,7 +1081,7 @@ mod tests {
         assert!(!msgs.is_empty());
         assert!(
             msgs[0].starts_with(&format!(
-                "shard mem.warc.wet.gz: byte {b_start}: gzip member is corrupt"
+                "shard mem.warc.wet.gz: compressed byte {b_start}: gzip member is corrupt"
             )),
             "{msgs:?}"
         );

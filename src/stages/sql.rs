@@ -32,8 +32,14 @@ fn plan(sql: &str) -> Result<Arc<dyn PhysicalExpr>, String> {
     let expr = ctx
         .parse_sql_expr(sql, &schema)
         .map_err(|e| e.to_string())?;
-    ctx.create_physical_expr(expr, &schema)
-        .map_err(|e| e.to_string())
+    let physical = ctx
+        .create_physical_expr(expr, &schema)
+        .map_err(|e| e.to_string())?;
+    match physical.data_type(schema.as_arrow()) {
+        Ok(arrow::datatypes::DataType::Boolean) => Ok(physical),
+        Ok(other) => Err(format!("the predicate is {other}, not a boolean")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl StageConfigure for SqlConfig {
@@ -122,6 +128,18 @@ mod tests {
             panic!()
         };
         assert_eq!(v, vec![0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn non_boolean_predicates_fail_at_check_time() {
+        let cfg = SqlConfig {
+            r#where: "length(text)".into(),
+        };
+        let errs = cfg.check();
+        assert_eq!(
+            errs[0].1, "invalid predicate: the predicate is Int32, not a boolean",
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Local disk and `file://` URIs.
 //!
-//! Writes go to a sibling temp file named `<final>.<pid>.shardwise-tmp` and are
-//! renamed into place at commit, so a crash never leaves a half-written object
-//! under its final name. Creating a writer first removes stale temp siblings of
-//! the same object left by a killed earlier run.
+//! Writes go to a sibling temp file named `<final>.<host>-<pid>-<n>.shardwise-tmp`
+//! and are renamed into place at commit, so a crash never leaves a half-written
+//! object under its final name, and processes writing the same object (ranks
+//! finishing together on a shared file system) never share a temp file. Creating
+//! a writer removes temp siblings of the same object that a dead process on this
+//! host left behind; temps of live processes and of other hosts are left alone.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{ObjectInfo, ObjectWriter, Store};
 use crate::error::StoreError;
@@ -75,10 +79,13 @@ impl Store for LocalStore {
             fs::create_dir_all(dir).map_err(|e| StoreError::path_io(dir, "create directory", e))?;
             remove_stale_temps(dir, &target);
         }
+        static SEQ: AtomicU64 = AtomicU64::new(0);
         let tmp = PathBuf::from(format!(
-            "{}.{}{}",
+            "{}.{}-{}-{}{}",
             target.display(),
+            host(),
             std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed),
             TMP_SUFFIX
         ));
         let file = File::create(&tmp).map_err(|e| StoreError::path_io(&tmp, "create", e))?;
@@ -121,8 +128,24 @@ fn walk(dir: &Path, out: &mut Vec<ObjectInfo>) -> io::Result<()> {
     Ok(())
 }
 
+/// This host's name, reduced to characters that cannot be confused with the
+/// separators of a temp file name.
+fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let raw = fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_else(|_| "localhost".into());
+        raw.trim()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
+    })
+}
+
 /// Best effort: a temp file of a killed run is garbage, but failing to remove it
-/// must not fail the new write.
+/// must not fail the new write. Only exact temp siblings of `target` written by
+/// a process of this host that no longer runs are removed.
 fn remove_stale_temps(dir: &Path, target: &Path) {
     let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
@@ -132,7 +155,23 @@ fn remove_stale_temps(dir: &Path, target: &Path) {
     };
     for e in entries.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
-        if n.starts_with(&format!("{name}.")) && n.ends_with(TMP_SUFFIX) {
+        let Some(tag) = n
+            .strip_prefix(&name)
+            .and_then(|r| r.strip_prefix('.'))
+            .and_then(|r| r.strip_suffix(TMP_SUFFIX))
+        else {
+            continue;
+        };
+        // `<host>-<pid>-<n>`; a dot means the temp belongs to another object.
+        let mut parts = tag.rsplitn(3, '-');
+        let (Some(_seq), Some(pid), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let dead = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
+        if !tag.contains('.') && h == host() && dead {
             let _ = fs::remove_file(e.path());
         }
     }
@@ -166,7 +205,13 @@ impl ObjectWriter for LocalWriter {
             .map_err(|e| StoreError::io(&self.uri, "write", e.into_error()))?;
         file.sync_all()
             .map_err(|e| StoreError::io(&self.uri, "sync", e))?;
-        fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.uri, "rename", e))?;
+        // Not `StoreError::io`: a vanished temp file is an I/O failure, not a
+        // missing object.
+        fs::rename(&self.tmp, &self.target).map_err(|source| StoreError::Io {
+            uri: self.uri.clone(),
+            op: "rename",
+            source,
+        })?;
         Ok(self.bytes)
     }
 }
@@ -207,11 +252,25 @@ mod tests {
     fn stale_temps_of_a_killed_run_are_removed_on_rewrite() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("x.idx");
-        let stale = dir.path().join(format!("x.idx.99999{TMP_SUFFIX}"));
-        fs::write(&stale, b"stale").unwrap();
+        // pid 4194305 is above Linux's pid_max: never a live process.
+        let stale = dir
+            .path()
+            .join(format!("x.idx.{}-4194305-0{TMP_SUFFIX}", host()));
+        let live = dir.path().join(format!("x.idx.{}-1-0{TMP_SUFFIX}", host()));
+        let other_host = dir
+            .path()
+            .join(format!("x.idx.elsewhere-4194305-0{TMP_SUFFIX}"));
+        let other_object = dir
+            .path()
+            .join(format!("x.idx.bin.{}-4194305-0{TMP_SUFFIX}", host()));
+        for p in [&stale, &live, &other_host, &other_object] {
+            fs::write(p, b"temp").unwrap();
+        }
         let w = LocalStore.create(&target.display().to_string()).unwrap();
         w.commit().unwrap();
         assert!(!stale.exists());
+        assert!(live.exists(), "pid 1 is alive: its temp is in use");
+        assert!(other_host.exists() && other_object.exists());
     }
 
     #[test]
