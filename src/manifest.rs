@@ -93,6 +93,12 @@ pub fn expand(
     }
 
     // Same URI twice (a path and a glob, or a manifest line): keep the known size.
+    // Local paths are compared in a normal spelling (`./a//b` is `a/b`).
+    for (uri, _) in &mut found {
+        if !uri.contains("://") {
+            *uri = normalize_local(uri);
+        }
+    }
     found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.is_some().cmp(&a.1.is_some())));
     found.dedup_by(|later, kept| later.0 == kept.0);
     if u32::try_from(found.len()).is_err() {
@@ -111,6 +117,22 @@ pub fn expand(
             size,
         })
         .collect())
+}
+
+/// Drops `.` segments and repeated slashes from a local path, so one file named
+/// two ways is one shard.
+fn normalize_local(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 fn is_glob(path: &str) -> bool {
@@ -627,6 +649,22 @@ mod tests {
         let e = expand(&Stores::new(), &[], Some(&missing), None).unwrap_err();
         assert!(matches!(e, Error::Store(_)), "{e:?}");
         assert!(e.to_string().contains("nope.paths.gz"), "{e}");
+    }
+
+    #[test]
+    fn one_file_named_two_ways_is_one_shard() {
+        assert_eq!(normalize_local("./data//a.jsonl"), "data/a.jsonl");
+        assert_eq!(normalize_local("/x/./y"), "/x/y");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.jsonl"), "{}").unwrap();
+        let root = dir.path().display().to_string();
+        let paths = vec![
+            format!("{root}/a.jsonl"),
+            format!("{root}/./a.jsonl"),
+            format!("{root}//*.jsonl"),
+        ];
+        let shards = expand(&Stores::new(), &paths, None, None).unwrap();
+        assert_eq!(shards.len(), 1, "{shards:?}");
     }
 
     #[test]
