@@ -95,10 +95,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let rss_small = peak_rss(&work, &tokenizer, &corpus.small, "rss-small")?;
     let rss_large = peak_rss(&work, &tokenizer, &corpus.large, "rss-large")?;
 
+    // A broken peer environment must not throw away the measurements above.
     let baselines = if args.no_baselines {
         None
     } else {
-        Some(baselines(&args, shared, &tokenizer, &corpus.shards[0])?)
+        match baselines(&args, shared, &tokenizer, &corpus.shards[0]) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("warning: no peer baselines: {e:#}");
+                None
+            }
+        }
     };
 
     let text_mb = |s: &ShardStats| s.steps.first().map_or(0.0, |r| r.bytes_in as f64 / 1e6);
