@@ -248,15 +248,7 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     fresh.sort_by_key(|(pos, _, _)| *pos);
     let mut examples: Vec<Example> = Vec::new();
     for (pos, m, ex) in fresh {
-        for e in ex {
-            let seen = examples
-                .iter()
-                .filter(|x| x.stage == e.stage && x.reason == e.reason)
-                .count();
-            if seen < opts.examples_per_reason {
-                examples.push(e);
-            }
-        }
+        runner::keep_examples(&mut examples, ex, opts.examples_per_reason);
         done.push((pos, m));
     }
     done.sort_by_key(|(pos, _)| *pos);
@@ -537,15 +529,7 @@ fn process_shard(
                     for (a, b) in steps.iter_mut().zip(&p.steps) {
                         a.merge(b);
                     }
-                    for e in p.examples {
-                        let seen = examples
-                            .iter()
-                            .filter(|x| x.stage == e.stage && x.reason == e.reason)
-                            .count();
-                        if seen < opts.examples_per_reason {
-                            examples.push(e);
-                        }
-                    }
+                    runner::keep_examples(&mut examples, p.examples, opts.examples_per_reason);
                     let t = Instant::now();
                     write_step.docs_in += p.batch.num_rows() as u64;
                     write_step.bytes_in += crate::document::text_bytes(&p.batch) as u64;

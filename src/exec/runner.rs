@@ -45,6 +45,19 @@ pub struct Example {
     pub head: String,
 }
 
+/// Appends examples in order, keeping at most `cap` per stage and reason.
+pub fn keep_examples(kept: &mut Vec<Example>, new: Vec<Example>, cap: usize) {
+    for e in new {
+        let seen = kept
+            .iter()
+            .filter(|x| x.stage == e.stage && x.reason == e.reason)
+            .count();
+        if seen < cap {
+            kept.push(e);
+        }
+    }
+}
+
 /// The result of running every stage on one batch.
 pub struct Processed {
     pub batch: RecordBatch,
