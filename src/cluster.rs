@@ -14,6 +14,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ConfigError, Error};
+use crate::sagemaker::JobKind;
 
 /// This node's place in the job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,14 +174,11 @@ fn from_env(
             ..Found::new(r, w, "kubernetes indexed job")
         });
     }
-    for (kind, rel) in [
-        ("processing", "config/resourceconfig.json"),
-        ("training", "input/config/resourceconfig.json"),
-    ] {
-        let path = opt_ml.join(rel);
+    for kind in JobKind::ALL {
+        let path = kind.resource_config(opt_ml);
         if path.is_file() {
             let (r, w) = sagemaker(&path)?;
-            let source = format!("sagemaker {kind} ({})", path.display());
+            let source = format!("sagemaker {} ({})", kind.name(), path.display());
             return Ok(Found::new(r, w, source));
         }
     }

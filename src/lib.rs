@@ -2,7 +2,7 @@
 //! corpora into training-ready token files.
 //!
 //! Modules follow the data flow, and imports point down this ladder only:
-//! 1. [`document`], [`store`], [`cluster`], [`fields`], [`error`]
+//! 1. [`document`], [`store`], [`cluster`], [`sagemaker`], [`fields`], [`error`]
 //! 2. [`formats`], [`stages`], [`tokenizer`], [`writers`], [`manifest`], [`stats`]
 //! 3. [`config`]
 //! 4. [`exec`]
@@ -16,6 +16,7 @@ pub mod exec;
 pub mod fields;
 pub mod formats;
 pub mod manifest;
+pub mod sagemaker;
 pub mod stages;
 pub mod stats;
 pub mod store;

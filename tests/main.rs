@@ -6,6 +6,7 @@ mod bad_input;
 mod megatron;
 mod pipelines;
 mod resume;
+mod sagemaker;
 mod slicing;
 mod tokenizer_parity;
 mod validate;
