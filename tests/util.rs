@@ -111,3 +111,20 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// The binary, pointed at the S3-compatible endpoint `endpoint` (the test server
+/// or a fault proxy in front of it) with test credentials and no AWS config files.
+pub fn shardwise_s3(endpoint: &str) -> Command {
+    let mut c = shardwise();
+    crate::s3_harness::apply_s3_env(&mut c, endpoint);
+    c
+}
+
+/// Like [`run_in`], against the S3-compatible endpoint `endpoint`.
+pub fn run_in_s3(dir: &Path, endpoint: &str, args: &[&str]) -> Output {
+    shardwise_s3(endpoint)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the shardwise binary runs")
+}
