@@ -371,12 +371,19 @@ pub fn skew(loads: &[u64]) -> Option<f64> {
 /// Each shard's output prefix, `tokens/<2 hex>/<stem>`, in the order of `all`
 /// (for the list from [`expand`], by index).
 ///
-/// The 2 hex digits are the top byte of the xxh64 (seed 0) of the shard's URI, so
-/// outputs spread over 256 prefixes (S3 request rates are per prefix). The stem is
+/// The 2 hex digits are the top byte of the xxh64 (seed 0) of the shard's file
+/// name, so outputs spread over 256 prefixes (S3 request rates are per prefix)
+/// and the same shards give the same keys wherever they are read from. The stem is
 /// [`shard_stem`]. Shards whose stems are equal, ignoring case (case-insensitive
 /// local disks), all get `-<8 hex>` of the hash appended, so two prefixes never
 /// collide; the result depends on the whole list, which every rank has.
 pub fn output_prefixes(all: &[Shard]) -> Vec<String> {
+    // The spreading directory comes from the file name alone, so the same shards
+    // read from local disk or from a bucket land under the same keys.
+    let dirs: Vec<u64> = all
+        .iter()
+        .map(|s| XxHash64::oneshot(0, crate::store::file_name(&s.uri).as_bytes()) >> 56)
+        .collect();
     let hashes: Vec<u64> = all
         .iter()
         .map(|s| XxHash64::oneshot(0, s.uri.as_bytes()))
@@ -388,9 +395,8 @@ pub fn output_prefixes(all: &[Shard]) -> Vec<String> {
     }
     let mut out: Vec<String> = stems
         .iter()
-        .zip(&hashes)
-        .map(|(stem, h)| {
-            let dir = h >> 56;
+        .zip(hashes.iter().zip(&dirs))
+        .map(|(stem, (h, dir))| {
             if stem_count[&stem.to_lowercase()] > 1 {
                 format!("tokens/{dir:02x}/{stem}-{:08x}", h & 0xffff_ffff)
             } else {
@@ -702,6 +708,13 @@ mod tests {
     }
 
     #[test]
+    fn the_same_shard_read_from_disk_or_a_bucket_gets_the_same_prefix() {
+        let local = output_prefixes(&[shard(0, "data/in/CC-MAIN-7.warc.wet.gz", None)]);
+        let s3 = output_prefixes(&[shard(0, "s3://b/in/CC-MAIN-7.warc.wet.gz", None)]);
+        assert_eq!(local, s3);
+    }
+
+    #[test]
     fn output_prefixes_spread_by_hash_and_never_collide() {
         let all = vec![
             shard(0, "s3://b/2024/CC-MAIN-1.warc.wet.gz", None),
@@ -711,16 +724,20 @@ mod tests {
         ];
         let prefixes = output_prefixes(&all);
         let h = |uri: &str| XxHash64::oneshot(0, uri.as_bytes());
+        let dir = |uri: &str| h(crate::store::file_name(uri)) >> 56;
         for (p, s) in prefixes.iter().zip(&all) {
             let hash = h(&s.uri);
-            assert!(p.starts_with(&format!("tokens/{:02x}/", hash >> 56)), "{p}");
+            assert!(
+                p.starts_with(&format!("tokens/{:02x}/", dir(&s.uri))),
+                "{p}"
+            );
             if s.index < 3 {
                 assert!(p.ends_with(&format!("-{:08x}", hash & 0xffff_ffff)), "{p}");
             }
         }
         assert_eq!(
             prefixes[3],
-            format!("tokens/{:02x}/other", h("s3://b/2025/other.parquet") >> 56)
+            format!("tokens/{:02x}/other", dir("s3://b/2025/other.parquet"))
         );
         let lower: std::collections::HashSet<String> =
             prefixes.iter().map(|p| p.to_lowercase()).collect();

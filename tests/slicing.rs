@@ -80,12 +80,12 @@ fn every_shard_is_assigned_exactly_once_and_deterministically() {
                         total / u128::from(world),
                         largest
                     );
-                    if shards.len() >= 10 * world as usize {
-                        if let Some(s) = manifest::skew(&bytes) {
-                            // No slicing beats max(1, largest / mean): one shard is indivisible.
-                            let floor = (largest as f64 * f64::from(world) / total as f64).max(1.0);
-                            skews.borrow_mut().push((s, s / floor));
-                        }
+                    if shards.len() >= 10 * world as usize
+                        && let Some(s) = manifest::skew(&bytes)
+                    {
+                        // No slicing beats max(1, largest / mean): one shard is indivisible.
+                        let floor = (largest as f64 * f64::from(world) / total as f64).max(1.0);
+                        skews.borrow_mut().push((s, s / floor));
                     }
                 }
                 Balance::Count => {

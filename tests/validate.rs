@@ -94,10 +94,10 @@ broken! {
         "7:7: string values must be quoted, expected literal string",
     ];
     unknown_top_level_key_lists_the_valid_keys: "unknown_top_level_key.toml" => [
-        "6:3: stages: unknown key `stages`; valid keys: version, name, input, stage, output",
+        "6:3: stages: unknown key `stages`; valid keys: version, name, input, stage, output, storage",
     ];
     every_error_of_a_file_is_reported_in_one_run: "many_errors.toml" => [
-        "3:1: nmae: unknown key `nmae`; valid keys: version, name, input, stage, output",
+        "3:1: nmae: unknown key `nmae`; valid keys: version, name, input, stage, output, storage",
         "6:26: input.paths[1]: gs://bucket/x.jsonl: unsupported URI scheme `gs://` (use a local path, file:// or s3://)",
         "7:10: input.format: unknown variant `csv`, expected one of `auto`, `wet`, `warc`, `jsonl`, `parquet`",
         "11:13: stage[0].min_chars: invalid value: integer `-5`, expected usize",

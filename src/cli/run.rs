@@ -6,7 +6,6 @@ use shardwise::cluster;
 use shardwise::config;
 use shardwise::error::EXIT_PARTIAL;
 use shardwise::exec::{self, RunOptions, RunReport};
-use shardwise::store::Stores;
 
 /// Arguments of `shardwise run`.
 #[derive(Debug, clap::Args)]
@@ -75,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .examples
             .unwrap_or(if args.sample.is_some() { 3 } else { 0 }),
     };
-    let report = exec::run(&pipeline, &Stores::new(), &opts)?;
+    let report = exec::run(&pipeline, &pipeline.stores(), &opts)?;
     print_report(&report, &opts);
     Ok(if report.partial() { EXIT_PARTIAL } else { 0 })
 }
@@ -91,6 +90,12 @@ fn print_report(r: &RunReport, opts: &RunOptions) {
         r.wall.as_secs_f64()
     );
     print!("{}", r.stats.table());
+    if r.store.requests > 0 {
+        println!(
+            "object store: {} requests, {} retries, {} broken reads resumed",
+            r.store.requests, r.store.retries, r.store.resumed_reads
+        );
+    }
     if let Some(rss) = shardwise::stats::peak_rss_bytes() {
         println!("peak memory: {:.0} MB", rss as f64 / 1e6);
     }

@@ -16,7 +16,7 @@ use crate::error::{ConfigError, Error};
 use crate::fields::Documented;
 use crate::formats::{Format, ReadOptions};
 use crate::stages::StageConfig;
-use crate::store::Stores;
+use crate::store::{S3Options, Stores};
 
 /// The only pipeline file version this build reads.
 pub const VERSION: i64 = 1;
@@ -79,6 +79,34 @@ impl OutputConfig {
     }
 }
 
+crate::config_struct! {
+    /// `[storage]`: how object stores are reached. Credentials, region and
+    /// endpoint come from the standard AWS configuration (environment, profile,
+    /// instance role), never from the pipeline file.
+    pub struct StorageConfig {
+        /// Address S3 buckets path-style (`endpoint/bucket/key`), as most
+        /// S3-compatible servers need. `SHARDWISE_S3_PATH_STYLE=1` also sets it.
+        pub s3_path_style: bool = false,
+        /// Attempts per S3 request, the first included; 503 SlowDown and
+        /// connection errors are retried with capped exponential backoff.
+        pub s3_max_attempts: u32 = 10,
+    }
+}
+
+impl StorageConfig {
+    /// The S3 store's options: this section, then the environment on top.
+    pub fn s3_options(&self) -> S3Options {
+        let env = S3Options::from_env();
+        S3Options {
+            path_style: self.s3_path_style || env.path_style,
+            max_attempts: std::env::var("SHARDWISE_S3_MAX_ATTEMPTS")
+                .map(|_| env.max_attempts)
+                .unwrap_or(self.s3_max_attempts),
+            ..env
+        }
+    }
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pipeline {
@@ -88,6 +116,7 @@ pub struct Pipeline {
     #[serde(rename = "stage")]
     pub stages: Vec<StageConfig>,
     pub output: OutputConfig,
+    pub storage: StorageConfig,
 }
 
 impl Pipeline {
@@ -111,6 +140,11 @@ impl Pipeline {
         self.output.work = Some(crate::store::join(dir, "_work/"));
     }
 
+    /// The stores this pipeline's URIs resolve through.
+    pub fn stores(&self) -> Stores {
+        Stores::with_s3(self.storage.s3_options())
+    }
+
     /// The pipeline as TOML, with every default spelled out.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("pipelines serialize")
@@ -122,6 +156,7 @@ pub fn section_docs() -> Vec<(&'static str, String, Vec<crate::fields::FieldDoc>
     vec![
         ("input", InputConfig::doc(), InputConfig::fields()),
         ("output", OutputConfig::doc(), OutputConfig::fields()),
+        ("storage", StorageConfig::doc(), StorageConfig::fields()),
     ]
 }
 

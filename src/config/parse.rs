@@ -16,12 +16,12 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::{InputConfig, OutputConfig, Pipeline, VERSION};
+use super::{InputConfig, OutputConfig, Pipeline, StorageConfig, VERSION};
 use crate::error::ConfigError;
 use crate::stages::{KINDS, StageConfig};
 
 /// The keys a pipeline file may have at the top level.
-const TOP_KEYS: &[&str] = &["version", "name", "input", "stage", "output"];
+const TOP_KEYS: &[&str] = &["version", "name", "input", "stage", "output", "storage"];
 
 /// Parses and validates pipeline text. `origin` names the file in messages.
 pub fn load(origin: &str, text: &str, overrides: &[String]) -> Result<Pipeline, ConfigError> {
@@ -31,10 +31,10 @@ pub fn load(origin: &str, text: &str, overrides: &[String]) -> Result<Pipeline, 
         Err(e) => {
             let pos = e.span().map_or(0, |s| s.start);
             let mut message = e.message().trim().replace('\n', "; ");
-            if message == "duplicate key" {
-                if let Some(key) = e.span().and_then(|s| text.get(s)) {
-                    message = format!("duplicate key `{key}`");
-                }
+            if message == "duplicate key"
+                && let Some(key) = e.span().and_then(|s| text.get(s))
+            {
+                message = format!("duplicate key `{key}`");
             }
             let (line, col) = line_col(text, pos);
             return Err(ConfigError::Invalid(vec![format!(
@@ -147,12 +147,20 @@ impl<'a> Report<'a> {
         let input = self.input(root.get("input"));
         let stages = self.stages(root.get("stage"));
         let output = self.output(root.get("output"));
+        let storage = match root.get("storage") {
+            None => Some(crate::fields::defaults::<StorageConfig>()),
+            Some(v) => {
+                let table = self.table(v, "storage", "[storage]")?;
+                self.deserialize(table, v.span(), "storage", StorageConfig::deserialize)
+            }
+        };
         Some(Pipeline {
             version: version?,
             name: name?,
             input: input?,
             stages: stages?,
             output: output?,
+            storage: storage?,
         })
     }
 

@@ -68,6 +68,8 @@ pub struct RunReport {
     /// Present when this rank wrote the dataset index.
     pub index: Option<(DatasetIndex, ShardStats)>,
     pub wall: Duration,
+    /// Requests this process sent to object stores, with retries.
+    pub store: crate::store::StoreStats,
 }
 
 impl RunReport {
@@ -268,6 +270,7 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         stage_names: job.stages.iter().map(|s| s.name.clone()).collect(),
         index,
         wall: started.elapsed(),
+        store: stores.stats(),
     })
 }
 

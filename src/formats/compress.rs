@@ -44,10 +44,10 @@ struct Counting<R> {
 
 impl<R> Counting<R> {
     fn note<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
-        if let Err(e) = &r {
-            if e.kind() != io::ErrorKind::Interrupted {
-                self.error = Some(io::Error::new(e.kind(), e.to_string()));
-            }
+        if let Err(e) = &r
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            self.error = Some(io::Error::new(e.kind(), e.to_string()));
         }
         r
     }

@@ -118,10 +118,10 @@ impl Tokenize {
     pub fn encode_doc(&self, text: &str, out: &mut Vec<u32>) -> Result<(), String> {
         let start = out.len();
         self.encoder.encode(text, self.special, out)?;
-        if let Some(bos) = self.info.bos {
-            if out.get(start) != Some(&bos) {
-                out.insert(start, bos);
-            }
+        if let Some(bos) = self.info.bos
+            && out.get(start) != Some(&bos)
+        {
+            out.insert(start, bos);
         }
         if let Some(eos) = self.info.eos {
             out.push(eos);

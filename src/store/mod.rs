@@ -6,11 +6,13 @@
 //! routing; it must not know about documents, formats or stages.
 
 mod local;
+mod s3;
 
 use std::io::{Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use local::LocalStore;
+pub use s3::{S3Options, S3Store};
 
 use crate::error::StoreError;
 
@@ -19,6 +21,17 @@ use crate::error::StoreError;
 pub struct ObjectInfo {
     pub uri: String,
     pub size: u64,
+}
+
+/// Request counters of a store, for run reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were retries of a failed attempt (503 SlowDown, resets).
+    pub retries: u64,
+    /// Broken GET bodies resumed with a ranged GET.
+    pub resumed_reads: u64,
 }
 
 /// A writer whose object appears only when committed. Dropping it uncommitted
@@ -53,6 +66,11 @@ pub trait Store: Send + Sync {
     /// as Parquet read it directly instead of buffering the object).
     fn local_path(&self, _uri: &str) -> Option<std::path::PathBuf> {
         None
+    }
+
+    /// Request counters so far (zero for stores without requests).
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
     }
 
     /// Reads a whole (small) object.
@@ -100,10 +118,13 @@ pub fn scheme(uri: &str) -> Result<Scheme, StoreError> {
     }
 }
 
-/// Routes URIs to the store that serves them.
+/// Routes URIs to the store that serves them. The S3 client is built on the
+/// first `s3://` URI, so local runs never touch AWS configuration.
 #[derive(Clone)]
 pub struct Stores {
     local: Arc<LocalStore>,
+    s3_options: S3Options,
+    s3: Arc<OnceLock<Result<Arc<S3Store>, String>>>,
 }
 
 impl Default for Stores {
@@ -113,9 +134,16 @@ impl Default for Stores {
 }
 
 impl Stores {
+    /// Local files, and S3 configured from the environment.
     pub fn new() -> Self {
+        Self::with_s3(S3Options::from_env())
+    }
+
+    pub fn with_s3(s3_options: S3Options) -> Self {
         Self {
             local: Arc::new(LocalStore),
+            s3_options,
+            s3: Arc::new(OnceLock::new()),
         }
     }
 
@@ -123,10 +151,28 @@ impl Stores {
     pub fn for_uri(&self, uri: &str) -> Result<Arc<dyn Store>, StoreError> {
         match scheme(uri)? {
             Scheme::Local => Ok(self.local.clone()),
-            Scheme::S3 => Err(StoreError::Other {
-                uri: uri.to_string(),
-                message: "s3:// storage is not available in this build yet".into(),
-            }),
+            Scheme::S3 => {
+                let s3 = self.s3.get_or_init(|| {
+                    S3Store::new(self.s3_options.clone())
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                });
+                match s3 {
+                    Ok(s) => Ok(s.clone()),
+                    Err(message) => Err(StoreError::Other {
+                        uri: uri.to_string(),
+                        message: message.clone(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Request counters of every store used so far.
+    pub fn stats(&self) -> StoreStats {
+        match self.s3.get() {
+            Some(Ok(s3)) => s3.stats(),
+            _ => StoreStats::default(),
         }
     }
 }
