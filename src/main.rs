@@ -13,8 +13,26 @@ use shardwise::exec::progress;
 use shardwise::sagemaker;
 
 fn main() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SHARDWISE_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("SHARDWISE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The AWS SDK prints resolved credentials (the access key id) and signed
+    // requests at debug and trace: keep its crates at warn whatever the level.
+    for target in [
+        "aws_config",
+        "aws_sdk_s3",
+        "aws_sigv4",
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_smithy_http_client",
+        "aws_credential_types",
+        "hyper",
+        "hyper_util",
+        "rustls",
+    ] {
+        if let Ok(d) = format!("{target}=warn").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(progress::log_writer)

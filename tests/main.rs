@@ -6,6 +6,7 @@ mod bad_input;
 mod megatron;
 mod pipelines;
 mod resume;
+mod s3;
 mod s3_harness;
 mod sagemaker;
 mod slicing;
