@@ -283,3 +283,159 @@ fn secret_values_never_appear_in_logs_errors_markers_or_reports() {
     assert!(!o.status.success());
     check("the error", &util::text(&o));
 }
+
+/// A fake `/opt/ml` of one SageMaker Processing instance of `hosts`.
+fn opt_ml(dir: &Path, host: &str, hosts: &[&str]) -> std::path::PathBuf {
+    let root = dir.join(format!("opt-ml-{host}"));
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    let config = serde_json::json!({"current_host": host, "hosts": hosts});
+    std::fs::write(root.join("config/resourceconfig.json"), config.to_string()).unwrap();
+    root
+}
+
+/// Eight shards in the bucket: the samples and a renamed copy of each.
+fn seeded_eight() -> Option<(S3Server, tempfile::TempDir)> {
+    let server = S3Server::start()?;
+    let client = server.client();
+    client.create_bucket(BUCKET);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for e in std::fs::read_dir(util::repo().join("examples/data")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&p, input.join(&name)).unwrap();
+        if name.ends_with(".gz") || name.ends_with(".zst") {
+            std::fs::copy(&p, input.join(format!("copy-{name}"))).unwrap();
+        }
+    }
+    client.upload_dir(&input, BUCKET, "input");
+    Some((server, dir))
+}
+
+fn processing_command(server: &S3Server, root: &Path, out: &str) -> std::process::Command {
+    let mut c = util::shardwise_s3(&server.endpoint);
+    let args = quickstart_args(out);
+    c.current_dir(util::repo())
+        .env("SHARDWISE_OPT_ML", root)
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+#[test]
+fn a_three_instance_processing_job_equals_the_single_process_run() {
+    let Some((server, dir)) = seeded_eight() else {
+        return;
+    };
+    let single = util::run_in_s3(
+        &util::repo(),
+        &server.endpoint,
+        &quickstart_args("single")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(single.status.success(), "{}", util::text(&single));
+    let want = bucket_tokens(&server, "single");
+    assert_eq!(want.iter().filter(|(k, _)| k.ends_with(".bin")).count(), 8);
+
+    let hosts = ["algo-1", "algo-2", "algo-3"];
+    let children: Vec<_> = hosts
+        .iter()
+        .map(|h| {
+            processing_command(&server, &opt_ml(dir.path(), h, &hosts), "job")
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut taken = 0;
+    for (h, o) in hosts.iter().zip(&outputs) {
+        let all = util::text(o);
+        assert!(o.status.success(), "{h}: {all}");
+        let rank = hosts.iter().position(|x| x == h).unwrap();
+        let line = all
+            .lines()
+            .find(|l| l.starts_with(&format!("rank {rank} of 3: ")))
+            .unwrap_or_else(|| panic!("{h}: {all}"));
+        taken += line
+            .split_whitespace()
+            .nth(4)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert_eq!(taken, 8, "every shard taken exactly once");
+    assert_same(&bucket_tokens(&server, "job"), &want, "3-instance job");
+    let index: serde_json::Value =
+        serde_json::from_slice(&server.client().get(BUCKET, "job/_dataset.json").unwrap()).unwrap();
+    assert_eq!(index["outputs"].as_array().unwrap().len(), 8, "{index:#}");
+    let single_index = server.client().get(BUCKET, "single/_dataset.json").unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&single_index).unwrap()["outputs"],
+        index["outputs"]
+    );
+}
+
+#[test]
+fn an_instance_killed_mid_run_and_rerun_alone_completes_the_job() {
+    let Some((server, dir)) = seeded_eight() else {
+        return;
+    };
+    let single = util::run_in_s3(
+        &util::repo(),
+        &server.endpoint,
+        &quickstart_args("single")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(single.status.success(), "{}", util::text(&single));
+    let want = bucket_tokens(&server, "single");
+
+    let hosts = ["algo-1", "algo-2", "algo-3"];
+    let roots: Vec<_> = hosts
+        .iter()
+        .map(|h| opt_ml(dir.path(), h, &hosts))
+        .collect();
+    // algo-1 (rank 0 takes three shards) dies after its first commit marker.
+    let mut killed = processing_command(&server, &roots[0], "job");
+    killed.env("SHARDWISE_FAILPOINT", "after_marker:1");
+    let others: Vec<_> = roots[1..]
+        .iter()
+        .map(|r| processing_command(&server, r, "job").spawn().unwrap())
+        .collect();
+    let k = killed.output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(k.status.signal(), Some(9), "{}", util::text(&k));
+    for o in others {
+        let o = o.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", util::text(&o));
+    }
+    assert!(
+        server.client().get(BUCKET, "job/_SUCCESS").is_none(),
+        "not complete while algo-1 is down"
+    );
+
+    let again = processing_command(&server, &roots[0], "job")
+        .output()
+        .unwrap();
+    let all = util::text(&again);
+    assert!(again.status.success(), "{all}");
+    assert!(all.contains("(1 already committed, skipped)"), "{all}");
+    assert!(
+        all.contains("dataset complete"),
+        "the last instance writes the index: {all}"
+    );
+    assert_same(
+        &bucket_tokens(&server, "job"),
+        &want,
+        "job after the re-run",
+    );
+    assert!(server.client().get(BUCKET, "job/_SUCCESS").is_some());
+}
