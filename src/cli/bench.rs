@@ -55,6 +55,13 @@ pub struct Args {
     /// Threads for the all-cores run (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Also compare read+write through an S3 bucket (`s3://bucket/prefix/`, any
+    /// S3-compatible server via AWS_ENDPOINT_URL) against local disk.
+    #[arg(long)]
+    s3: Option<String>,
+    /// Only the S3-versus-disk comparison (needs --s3).
+    #[arg(long, requires = "s3")]
+    only_s3: bool,
 }
 
 const SHARDS: usize = 16;
@@ -85,6 +92,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         work.display()
     );
     let corpus = build_corpus(shared, &work, args.corpus_mb)?;
+
+    let store = match &args.s3 {
+        Some(uri) => Some(store_bench(&work, &corpus, uri, cores)?),
+        None => None,
+    };
+    if let Some(s) = &store {
+        println!("{}", s.report());
+    }
+    if args.only_s3 {
+        return Ok(0);
+    }
 
     eprintln!("one thread: read → length → sql → tokenize → write");
     let one = run_pipeline(&work, &tokenizer, &corpus.shards, "out-1", 1)?;
@@ -148,7 +166,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     }
     println!("{report}");
+    if let Some(s) = &store {
+        println!("{}", s.report());
+    }
     let out = json!({
+        "store": store.as_ref().map(|s| json!({"local_s": s.local.as_secs_f64(), "s3_s": s.s3.as_secs_f64(), "input_gz_bytes": s.input_bytes, "requests": s.requests, "retries": s.retries})),
         "corpus_mb": text_mb(&one.0),
         "shards": corpus.shards.len(),
         "one_thread": one.0,
@@ -165,6 +187,109 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     std::fs::write(work.join("bench.json"), serde_json::to_vec_pretty(&out)?)?;
     eprintln!("wrote {}", work.join("bench.json").display());
     Ok(0)
+}
+
+/// Read+write through an object store against local disk, same corpus.
+struct StoreBench {
+    input_bytes: u64,
+    local: Duration,
+    s3: Duration,
+    requests: u64,
+    retries: u64,
+}
+
+impl StoreBench {
+    fn report(&self) -> String {
+        let mb = self.input_bytes as f64 / 1e6;
+        let local = mb / self.local.as_secs_f64();
+        let s3 = mb / self.s3.as_secs_f64();
+        format!(
+            "read → length → documents (Parquet), {mb:.1} MB of gzip input:\n  local disk: {local:.1} MB/s\n  S3:         {s3:.1} MB/s ({:.2}x local)\n  S3 requests: {} ({} retries), {:.0} per GB of input\n",
+            s3 / local,
+            self.requests,
+            self.retries,
+            self.requests as f64 / (self.input_bytes as f64 / 1e9)
+        )
+    }
+}
+
+fn store_pipeline(paths: &[String]) -> String {
+    let paths: Vec<String> = paths.iter().map(|p| format!("{p:?}")).collect();
+    format!(
+        "version = 1\nname = \"store-bench\"\n[input]\npaths = [{}]\n\
+         [[stage]]\nkind = \"length\"\nmin_chars = 50\n\
+         [output]\nuri = \"unused\"\ndocuments = true\n",
+        paths.join(", ")
+    )
+}
+
+/// Uploads the corpus to `s3` (untimed), then times the same pipeline from and
+/// to local disk and from and to the bucket.
+fn store_bench(
+    work: &Path,
+    corpus: &Corpus,
+    s3: &str,
+    threads: usize,
+) -> anyhow::Result<StoreBench> {
+    let stores = Stores::new();
+    let store = stores.for_uri(s3)?;
+    eprintln!("uploading the corpus to {s3}");
+    let mut remote = Vec::new();
+    for p in &corpus.shards {
+        let uri = shardwise::store::join(
+            s3,
+            &format!("corpus/{}", p.file_name().unwrap().to_string_lossy()),
+        );
+        if store.size(&uri).ok() != p.metadata().ok().map(|m| m.len()) {
+            store.put(&uri, &std::fs::read(p)?)?;
+        }
+        remote.push(uri);
+    }
+    let local: Vec<String> = corpus
+        .shards
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let opts = RunOptions {
+        cluster: Cluster {
+            rank: 0,
+            world_size: 1,
+            source: "bench".into(),
+        },
+        sample: None,
+        threads,
+        open_shards: None,
+        progress_every: Duration::from_secs(30),
+        examples_per_reason: 0,
+    };
+    eprintln!("read + write on local disk");
+    let out = work.join("store-local");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut p = config::load("bench", &store_pipeline(&local), &[])?;
+    p.redirect_output(&out.display().to_string());
+    let t = Instant::now();
+    exec::run(&p, &Stores::new(), &opts)?;
+    let local_time = t.elapsed();
+
+    eprintln!("read + write through {s3}");
+    let run = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs()
+    );
+    let mut p = config::load("bench", &store_pipeline(&remote), &[])?;
+    p.output.uri = shardwise::store::join(s3, &format!("out-{run}/"));
+    let fresh = p.stores();
+    let t = Instant::now();
+    let report = exec::run(&p, &fresh, &opts)?;
+    Ok(StoreBench {
+        input_bytes: corpus.gz_bytes,
+        local: local_time,
+        s3: t.elapsed(),
+        requests: report.store.requests,
+        retries: report.store.retries,
+    })
 }
 
 struct Corpus {
