@@ -237,3 +237,81 @@ fn sagemaker_training_train_argument_is_ignored_and_the_rank_source_is_logged() 
     assert!(all.contains("rank 1 of 2: 2 of 4 shards"), "{all}");
     assert!(!out.join("_SUCCESS").exists(), "rank 0 has not run yet");
 }
+
+#[test]
+fn presharded_input_is_read_whole_by_each_rank_and_indexed_once_all_ranks_finish() {
+    // Like SageMaker ShardedByS3Key: each instance sees only its own files.
+    let dir = tempfile::tempdir().unwrap();
+    let data = util::repo().join("examples/data");
+    let mut names: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".gz") || n.ends_with(".zst"))
+        .collect();
+    names.sort();
+    for (i, n) in names.iter().enumerate() {
+        let node = dir.path().join(format!("node-{}", i % 2));
+        std::fs::create_dir_all(&node).unwrap();
+        std::fs::copy(data.join(n), node.join(n)).unwrap();
+    }
+    let single = dir.path().join("single");
+    let o = util::run_in(
+        &util::repo(),
+        &[
+            "run",
+            "pipelines/quickstart.toml",
+            "--out",
+            single.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ],
+    );
+    assert!(o.status.success(), "{}", util::text(&o));
+
+    let out = dir.path().join("job");
+    for rank in 0..2 {
+        let paths = format!(
+            "input.paths=[\"{}/\"]",
+            dir.path().join(format!("node-{rank}")).display()
+        );
+        let o = util::shardwise()
+            .current_dir(util::repo())
+            .env("SHARDWISE_RANK", rank.to_string())
+            .env("SHARDWISE_WORLD_SIZE", "2")
+            .args([
+                "run",
+                "pipelines/quickstart.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "--progress-secs",
+                "0",
+            ])
+            .args(["--set", &paths, "--set", "input.presharded=true"])
+            .output()
+            .unwrap();
+        let all = util::text(&o);
+        assert!(o.status.success(), "rank {rank}: {all}");
+        assert!(
+            all.contains(&format!("rank {rank} of 2: 2 of 2 shards")),
+            "each rank reads all it sees: {all}"
+        );
+        assert_eq!(
+            out.join("_SUCCESS").exists(),
+            rank == 1,
+            "the index waits for every rank: {all}"
+        );
+    }
+    let files = |root: &std::path::Path| {
+        util::tree(root)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("tokens/"))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        files(&out) == files(&single),
+        "presharded ranks together equal the single run"
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
+    assert_eq!(index["outputs"].as_array().unwrap().len(), 4, "{index:#}");
+}

@@ -44,6 +44,11 @@ crate::config_struct! {
         pub max_doc_bytes: usize = 64 << 20,
         /// Damaged records a shard may skip before it is quarantined.
         pub max_bad_records: u64 = 1000,
+        /// The input is already split per node (SageMaker `ShardedByS3Key`, a
+        /// per-node mount): every rank reads all the shards it lists, and the
+        /// ranks' lists together are the dataset. File names must be unique
+        /// across the job.
+        pub presharded: bool = false,
     }
 }
 

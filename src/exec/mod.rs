@@ -85,8 +85,15 @@ fn run_id(p: &Pipeline, shards: &[Shard], sample: Option<u64>) -> String {
     let mut p = p.clone();
     p.output.uri.clear();
     p.output.work = None;
+    if p.input.presharded {
+        // Each node names (or mounts) its own input: only the rest is shared.
+        p.input.paths.clear();
+        p.input.manifest = None;
+    }
     let mut h = twox_hash::XxHash64::with_seed(0);
     h.write(p.to_toml().as_bytes());
+    // Presharded ranks each see their own shards: only the pipeline is shared.
+    let shards = if p.input.presharded { &[][..] } else { shards };
     for s in shards {
         h.write(s.uri.as_bytes());
         h.write(b"\n");
@@ -161,7 +168,11 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         },
     )?;
 
-    let mine = manifest::for_rank(&shards, opts.cluster.rank, opts.cluster.world_size);
+    let mine = if p.input.presharded {
+        shards.clone()
+    } else {
+        manifest::for_rank(&shards, opts.cluster.rank, opts.cluster.world_size)
+    };
     let mut read = p.read_options();
     read.limit = opts.sample;
     let threads = opts.threads.max(1);
@@ -260,7 +271,15 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         stats.merge(&m.stats);
     }
 
-    let index = finalize_if_complete(&job, &shards, &prefixes)?;
+    let index = if p.input.presharded {
+        let mine_markers: Vec<String> = mine
+            .iter()
+            .map(|s| marker::marker_uri(&work, &prefixes[s.index as usize]))
+            .collect();
+        finalize_presharded(&job, opts, &mine_markers)?
+    } else {
+        finalize_if_complete(&job, &shards, &prefixes)?
+    };
     Ok(RunReport {
         stats,
         shards_total: shards.len(),
@@ -272,6 +291,73 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
         wall: started.elapsed(),
         store: stores.stats(),
     })
+}
+
+/// Presharded input: no rank knows the others' shards, so each rank records
+/// the markers of its shards in `work/ranks/rank-<r>-of-<w>.json`, and the rank
+/// that finds every rank's record writes the index from all of them.
+fn finalize_presharded(
+    job: &Job<'_>,
+    opts: &RunOptions,
+    mine: &[String],
+) -> Result<Option<(DatasetIndex, ShardStats)>, Error> {
+    let world = opts.cluster.world_size;
+    let record = |r: u32| store::join(&job.work, &format!("ranks/rank-{r}-of-{world}.json"));
+    let json = serde_json::to_vec_pretty(mine)
+        .map_err(|e| Error::internal(format!("rank record: {e}")))?;
+    job.work_store.put(&record(opts.cluster.rank), &json)?;
+    let mut uris = Vec::new();
+    for r in 0..world {
+        let uri = record(r);
+        if !job.work_store.exists(&uri)? {
+            tracing::info!(
+                rank = r,
+                "other ranks are still running; the last rank to finish writes the dataset index"
+            );
+            return Ok(None);
+        }
+        let listed: Vec<String> =
+            serde_json::from_slice(&job.work_store.get(&uri)?).map_err(|e| StoreError::Other {
+                uri: uri.clone(),
+                message: format!("unreadable rank record ({e})"),
+            })?;
+        uris.extend(listed);
+    }
+    uris.sort();
+    if let Some(w) = uris.windows(2).find(|w| w[0] == w[1]) {
+        return Err(crate::error::ConfigError::msg(format!(
+            "input.presharded: two ranks wrote the same output ({}); shard file names must be unique across the job",
+            w[0]
+        ))
+        .into());
+    }
+    write_index_from(job, &uris).map(Some)
+}
+
+/// Reads the markers and writes the dataset index.
+fn write_index_from(job: &Job<'_>, uris: &[String]) -> Result<(DatasetIndex, ShardStats), Error> {
+    let mut markers = Vec::with_capacity(uris.len());
+    for u in uris {
+        let m = marker::read_marker(job.work_store.as_ref(), u, &job.run_id)?
+            .ok_or_else(|| StoreError::NotFound { uri: u.to_string() })?;
+        markers.push(m);
+    }
+    let summary = TokenSummary {
+        tokenizer: job.tokens.as_ref().map(|t| t.tokenizer.clone()),
+        vocab_size: job.tokens.as_ref().map(|t| t.vocab_size),
+        dtype: job
+            .tokens
+            .as_ref()
+            .map(|t| DType::for_vocab(t.vocab_size).name().to_string()),
+    };
+    finalize::write_index(
+        job.out_store.as_ref(),
+        &job.pipeline.output.uri,
+        job.pipeline.name.clone(),
+        &job.run_id,
+        &summary,
+        &markers,
+    )
 }
 
 /// Writes the dataset index when every shard of the run has a marker.
@@ -298,29 +384,7 @@ fn finalize_if_complete(
         );
         return Ok(None);
     }
-    let mut markers = Vec::with_capacity(uris.len());
-    for u in &uris {
-        let m = marker::read_marker(job.work_store.as_ref(), u, &job.run_id)?
-            .ok_or_else(|| StoreError::NotFound { uri: u.to_string() })?;
-        markers.push(m);
-    }
-    let summary = TokenSummary {
-        tokenizer: job.tokens.as_ref().map(|t| t.tokenizer.clone()),
-        vocab_size: job.tokens.as_ref().map(|t| t.vocab_size),
-        dtype: job
-            .tokens
-            .as_ref()
-            .map(|t| DType::for_vocab(t.vocab_size).name().to_string()),
-    };
-    let out = finalize::write_index(
-        job.out_store.as_ref(),
-        &job.pipeline.output.uri,
-        job.pipeline.name.clone(),
-        &job.run_id,
-        &summary,
-        &markers,
-    )?;
-    Ok(Some(out))
+    write_index_from(job, &uris).map(Some)
 }
 
 /// Messages sent from a shard's reader thread.
