@@ -33,12 +33,11 @@ TOKENIZER_DIR = "/opt/ml/processing/input/tokenizer"
 #   shardwise slices it by rank itself (deterministically, balanced by bytes) and
 #   then reads its own shards straight from S3 (the s3:// store).
 # - "ShardedByS3Key": SageMaker gives each instance a disjoint subset of the
-#   objects under the prefix, copied to local disk. That suits inputs you want on
-#   local disk (File mode), but shardwise would then slice each instance's subset
-#   again by rank and process a fraction of it, and every instance would compute a
-#   different run identity. Until the pipeline option that says "the input is
-#   already sharded; do not slice again" lands (issue 3), use the manifest with
-#   FullyReplicated as here.
+#   objects under the prefix, copied to local disk (File mode). Then point
+#   input.paths at the local input directory and pass
+#   `--set input.presharded=true`, so every instance reads all it was given
+#   instead of slicing its subset again; the last instance to finish writes the
+#   dataset index. Shard file names must be unique across the job.
 DISTRIBUTION = "FullyReplicated"
 
 
