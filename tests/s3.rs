@@ -439,3 +439,74 @@ fn an_instance_killed_mid_run_and_rerun_alone_completes_the_job() {
     );
     assert!(server.client().get(BUCKET, "job/_SUCCESS").is_some());
 }
+
+#[test]
+fn large_outputs_go_up_in_multipart_uploads_that_leave_nothing_pending() {
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    server.client().create_bucket(BUCKET);
+    // ~20 MB of text that compresses poorly, so the Parquet output spans parts.
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x1234_5678_9abc_def0_u64;
+    let mut lines = String::new();
+    for i in 0..2000 {
+        let mut text = String::with_capacity(10_000);
+        while text.len() < 10_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            text.push_str(&format!("{state:016x} "));
+        }
+        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    let input = dir.path().join("big.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "version = 1\n[input]\npaths = [{:?}]\n[[stage]]\nkind = \"length\"\nmin_chars = 10\n[output]\nuri = \"s3://{BUCKET}/big/\"\ndocuments = true\n",
+            input.display().to_string()
+        ),
+    )
+    .unwrap();
+    let o = util::run_in_s3(
+        dir.path(),
+        &server.endpoint,
+        &["run", pipeline.to_str().unwrap(), "--progress-secs", "0"],
+    );
+    assert!(o.status.success(), "{}", util::text(&o));
+    let local = dir.path().join("local");
+    let o = util::run_in(
+        dir.path(),
+        &[
+            "run",
+            pipeline.to_str().unwrap(),
+            "--out",
+            local.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ],
+    );
+    assert!(o.status.success(), "{}", util::text(&o));
+
+    let want = tokens(util::tree(&local));
+    let got = bucket_tokens(&server, "big");
+    assert_eq!(want.len(), 1);
+    assert!(
+        want[0].1.len() > 10 << 20,
+        "the output must span parts: {} bytes",
+        want[0].1.len()
+    );
+    assert_same(&got, &want, "multipart output");
+    assert!(
+        server.log_text().contains("uploadId="),
+        "a multipart upload was used"
+    );
+    assert!(
+        server.client().pending_uploads(BUCKET).is_empty(),
+        "no upload left pending"
+    );
+}
