@@ -510,3 +510,68 @@ fn large_outputs_go_up_in_multipart_uploads_that_leave_nothing_pending() {
         "no upload left pending"
     );
 }
+
+#[test]
+fn a_multipart_upload_that_fails_midway_is_aborted_and_the_error_names_the_object() {
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    server.client().create_bucket(BUCKET);
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x0fed_cba9_8765_4321_u64;
+    let mut lines = String::new();
+    for i in 0..2000 {
+        let mut text = String::with_capacity(10_000);
+        while text.len() < 10_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            text.push_str(&format!("{state:016x} "));
+        }
+        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    let input = dir.path().join("big.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "version = 1\n[input]\npaths = [{:?}]\n[output]\nuri = \"s3://{BUCKET}/fails/\"\ndocuments = true\n",
+            input.display().to_string()
+        ),
+    )
+    .unwrap();
+    let proxy = FaultProxy::start(
+        &server.endpoint,
+        Faults {
+            deny_matching: Some("partNumber=2".into()),
+            ..Default::default()
+        },
+    );
+    let o = util::run_in_s3(
+        dir.path(),
+        &proxy.endpoint,
+        &["run", pipeline.to_str().unwrap(), "--progress-secs", "0"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{}", util::text(&o));
+    assert!(
+        err.contains(&format!("s3://{BUCKET}/fails/documents/")) && err.contains("AccessDenied"),
+        "{err}"
+    );
+    assert!(proxy.stats.denied() >= 1);
+    assert!(
+        server.client().pending_uploads(BUCKET).is_empty(),
+        "the failed upload was aborted"
+    );
+    let keys = server.client().list(BUCKET, "fails/");
+    assert!(
+        !keys.iter().any(|k| k.contains("/documents/")),
+        "no half object: {keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|k| k.contains("/markers/")),
+        "no marker for a failed shard: {keys:?}"
+    );
+}

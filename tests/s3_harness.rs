@@ -728,6 +728,9 @@ pub struct Faults {
     /// `Authorization` names another access key id, as S3 would; moto itself
     /// accepts any credentials.
     pub only_access_key: Option<String>,
+    /// Refuse (403 `AccessDenied`, not forwarded) every request whose target
+    /// contains this text, e.g. `partNumber=2` to fail a multipart upload midway.
+    pub deny_matching: Option<String>,
 }
 
 /// One request as the proxy saw it.
@@ -930,11 +933,24 @@ impl Ctx {
             .only_access_key
             .as_deref()
             .is_some_and(|want| access_key(&req.headers).is_none_or(|got| got != want));
-        if denied || every(self.faults.slow_down_every, n) {
+        let forbidden = self
+            .faults
+            .deny_matching
+            .as_deref()
+            .is_some_and(|text| req.first_line.contains(text));
+        if denied || forbidden || every(self.faults.slow_down_every, n) {
             // Read the whole request first: closing on unread data would reset the
             // connection and the client might never see the answer.
             write_body(from_client, &mut io::sink(), request_body(&req.headers))?;
-            let (fault, status, reason, code, message) = if denied {
+            let (fault, status, reason, code, message) = if forbidden {
+                (
+                    Fault::Denied,
+                    403,
+                    "Forbidden",
+                    "AccessDenied",
+                    "Access Denied (injected by the fault proxy).",
+                )
+            } else if denied {
                 (
                     Fault::Denied,
                     403,
