@@ -116,7 +116,7 @@ fn slow_down_and_broken_bodies_are_survived_with_identical_output() {
         &server.endpoint,
         Faults {
             slow_down_every: Some(4),
-            cut_get_bodies_every: Some(2),
+            cut_get_bodies_every: Some(1),
             ..Default::default()
         },
     );

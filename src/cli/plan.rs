@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use shardwise::manifest::{self, Balance, Shard};
-use shardwise::store::Stores;
 
 /// Arguments of `shardwise plan`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let input = &pipeline.input;
     let shards = manifest::expand(
-        &Stores::new(),
+        &pipeline.stores(),
         &input.paths,
         input.manifest.as_deref(),
         input.base.as_deref(),

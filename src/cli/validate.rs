@@ -7,7 +7,6 @@
 
 use shardwise::config;
 use shardwise::error::ConfigError;
-use shardwise::store::Stores;
 
 /// Arguments of `shardwise validate`.
 #[derive(Debug, clap::Args)]
@@ -25,14 +24,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let stores = Stores::new();
     let mut invalid = 0;
     for file in &args.files {
         let problems = match config::load_file(file, &args.set) {
             Err(ConfigError::Invalid(lines)) => lines,
             Err(e @ ConfigError::Message(_)) => vec![e.to_string()],
             Ok(_) if args.no_env => Vec::new(),
-            Ok(pipeline) => config::check_environment(&pipeline, &stores)
+            Ok(pipeline) => config::check_environment(&pipeline, &pipeline.stores())
                 .into_iter()
                 .map(|m| format!("{file}: {m}"))
                 .collect(),

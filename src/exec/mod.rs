@@ -85,6 +85,8 @@ fn run_id(p: &Pipeline, shards: &[Shard], sample: Option<u64>) -> String {
     let mut p = p.clone();
     p.output.uri.clear();
     p.output.work = None;
+    // How stores are reached (retries, addressing) does not change the output.
+    p.storage = crate::fields::defaults();
     if p.input.presharded {
         // Each node names (or mounts) its own input: only the rest is shared.
         p.input.paths.clear();
@@ -169,6 +171,10 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     )?;
 
     let mine = if p.input.presharded {
+        // A record from an earlier run must not let another rank finish this
+        // one before this rank has: withdraw ours until our shards are done.
+        let world = opts.cluster.world_size;
+        work_store.delete(&presharded_record(&work, opts.cluster.rank, world))?;
         shards.clone()
     } else {
         manifest::for_rank(&shards, opts.cluster.rank, opts.cluster.world_size)
@@ -302,7 +308,7 @@ fn finalize_presharded(
     mine: &[String],
 ) -> Result<Option<(DatasetIndex, ShardStats)>, Error> {
     let world = opts.cluster.world_size;
-    let record = |r: u32| store::join(&job.work, &format!("ranks/rank-{r}-of-{world}.json"));
+    let record = |r: u32| presharded_record(&job.work, r, world);
     let json = serde_json::to_vec_pretty(mine)
         .map_err(|e| Error::internal(format!("rank record: {e}")))?;
     job.work_store.put(&record(opts.cluster.rank), &json)?;
@@ -332,6 +338,11 @@ fn finalize_presharded(
         .into());
     }
     write_index_from(job, &uris).map(Some)
+}
+
+/// Where rank `r` of `world` records its markers in presharded runs.
+fn presharded_record(work: &str, r: u32, world: u32) -> String {
+    store::join(work, &format!("ranks/rank-{r}-of-{world}.json"))
 }
 
 /// Reads the markers and writes the dataset index.

@@ -189,8 +189,7 @@ pub fn open(
         return Ok(Box::new(parquet::ParquetReader::open(store, src)?));
     }
     let raw = store.open(uri)?;
-    let mut decoded =
-        Decoded::new(uri, raw).map_err(|e| src.error("byte 0", format!("read failed: {e}")))?;
+    let mut decoded = Decoded::new(uri, raw).map_err(|e| StoreError::io(uri, "read", e))?;
     if format == Format::Auto {
         let sniffed = {
             let head = decoded

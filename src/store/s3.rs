@@ -183,6 +183,10 @@ fn failed<E: ProvideErrorMetadata + std::error::Error + 'static>(
             "; check the AWS credentials (access key id and secret) this process runs with"
         }
         Some("AccessDenied") => "; the credentials in use may not do this",
+        // HEAD answers have no body, so no code: say what the status means.
+        None if status == Some(403) => {
+            "; 403 Forbidden: check the AWS credentials and their permissions"
+        }
         _ => "",
     };
     StoreError::Other {
@@ -206,14 +210,28 @@ impl S3Store {
         let retry = aws_sdk_s3::config::retry::RetryConfig::standard()
             .with_max_attempts(options.max_attempts.max(1))
             .with_max_backoff(options.max_backoff);
+        // Without a read timeout a silently dropped connection waits forever.
+        let timeouts = aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(120))
+            .build();
         let shared = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .retry_config(retry)
+                .timeout_config(timeouts)
                 .load(),
         );
         let counter = Arc::new(Counter::default());
+        // The standard mode's shared retry budget (500 tokens, drained by
+        // bursts of SlowDown over a long job) would end the run on the next
+        // 503 however many attempts remain: give retries an unlimited bucket
+        // and rely on max_attempts and backoff instead.
+        let partition = aws_sdk_s3::config::retry::RetryPartition::custom("shardwise")
+            .token_bucket(aws_smithy_runtime::client::retries::TokenBucket::unlimited())
+            .build();
         let conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(options.path_style)
+            .retry_partition(partition)
             .interceptor(Counting(counter.clone()))
             .build();
         Ok(Self {
@@ -283,7 +301,10 @@ impl Store for S3Store {
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| failed(prefix, "LIST", &e))?;
                 for o in page.contents() {
-                    let Some(key) = o.key() else { continue };
+                    // `folder/` keys (the console's "Create folder") are not data.
+                    let Some(key) = o.key().filter(|k| !k.ends_with('/')) else {
+                        continue;
+                    };
                     out.push(ObjectInfo {
                         uri: format!("s3://{bucket}/{key}"),
                         size: o.size().unwrap_or(0).max(0) as u64,
@@ -330,25 +351,6 @@ impl Store for S3Store {
                 other => Err(other),
             },
         }
-    }
-
-    fn get(&self, uri: &str) -> Result<Vec<u8>, StoreError> {
-        let (bucket, key) = split_uri(uri)?;
-        self.rt.block_on(async {
-            let out = self
-                .client
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| failed(uri, "GET", &e))?;
-            let body = out.body.collect().await.map_err(|e| StoreError::Other {
-                uri: uri.to_string(),
-                message: format!("s3 GET body failed: {e}"),
-            })?;
-            Ok(body.into_bytes().to_vec())
-        })
     }
 
     fn stats(&self) -> StoreStats {
