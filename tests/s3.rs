@@ -165,9 +165,12 @@ fn missing_objects_buckets_and_wrong_credentials_fail_at_once_naming_the_uri() {
         util::run_in_s3(&util::repo(), endpoint, &args)
     };
     let out = format!("output.uri=s3://{BUCKET}/errors/");
+    // Through a counting proxy: a missing object or bucket is final at once,
+    // never a stack of retries.
+    let counting = FaultProxy::start(&server.endpoint, Faults::default());
 
     let o = run(
-        &server.endpoint,
+        &counting.endpoint,
         &[
             format!("input.paths=[\"s3://{BUCKET}/input/missing.jsonl\"]"),
             out.clone(),
@@ -181,7 +184,7 @@ fn missing_objects_buckets_and_wrong_credentials_fail_at_once_naming_the_uri() {
     );
 
     let o = run(
-        &server.endpoint,
+        &counting.endpoint,
         &[
             "input.paths=[\"s3://no-such-bucket/x/\"]".into(),
             out.clone(),
@@ -192,6 +195,12 @@ fn missing_objects_buckets_and_wrong_credentials_fail_at_once_naming_the_uri() {
     assert!(
         err.contains("s3://no-such-bucket/x/") && err.contains("NoSuchBucket"),
         "{err}"
+    );
+    // HEAD + LIST for the missing object, LIST for the missing bucket: no retries.
+    assert!(
+        counting.stats.requests() <= 4,
+        "{} requests for two failures",
+        counting.stats.requests()
     );
 
     let o = run(
@@ -241,9 +250,10 @@ fn secret_values_never_appear_in_logs_errors_markers_or_reports() {
     let Some(server) = seeded() else { return };
     const KEY_ID: &str = "AKIASENTINELKEYID0001";
     const SECRET: &str = "sentinel/Secret+Value/DoNotLeak0123456789";
+    const TOKEN: &str = "SentinelSessionToken/DoNotLeak/0123456789abcdef";
     let check = |what: &str, text: &str| {
         assert!(
-            !text.contains(SECRET) && !text.contains(KEY_ID),
+            !text.contains(SECRET) && !text.contains(KEY_ID) && !text.contains(TOKEN),
             "{what} leaks a credential:\n{text}"
         );
     };
@@ -257,6 +267,7 @@ fn secret_values_never_appear_in_logs_errors_markers_or_reports() {
         .current_dir(util::repo())
         .env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
         .env("SHARDWISE_LOG", "trace")
         .args(&args)
         .output()
@@ -271,6 +282,7 @@ fn secret_values_never_appear_in_logs_errors_markers_or_reports() {
         .current_dir(util::repo())
         .env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
         .env("SHARDWISE_LOG", "trace")
         .args([
             "run",
