@@ -587,3 +587,40 @@ fn a_multipart_upload_that_fails_midway_is_aborted_and_the_error_names_the_objec
         "no marker for a failed shard: {keys:?}"
     );
 }
+
+#[test]
+fn the_sdk_checksum_variables_are_honoured() {
+    let Some(server) = seeded() else { return };
+    let put_checksums = |env: &[(&str, &str)], out: &str| {
+        let proxy = FaultProxy::start(&server.endpoint, Faults::default());
+        let args = quickstart_args(out);
+        let mut c = util::shardwise_s3(&proxy.endpoint);
+        c.current_dir(util::repo()).args(&args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", util::text(&o));
+        let puts: Vec<bool> = proxy
+            .stats
+            .seen()
+            .into_iter()
+            .filter(|s| s.method == "PUT")
+            .map(|s| s.checksum)
+            .collect();
+        assert!(!puts.is_empty());
+        puts
+    };
+    // By default the SDK adds a CRC to every upload ...
+    assert!(put_checksums(&[], "sums-default").iter().all(|&c| c));
+    // ... and `WHEN_REQUIRED`, which some S3-compatible servers need, turns it off.
+    let when_required = [
+        ("AWS_REQUEST_CHECKSUM_CALCULATION", "WHEN_REQUIRED"),
+        ("AWS_RESPONSE_CHECKSUM_VALIDATION", "WHEN_REQUIRED"),
+    ];
+    assert!(
+        put_checksums(&when_required, "sums-required")
+            .iter()
+            .all(|&c| !c)
+    );
+}

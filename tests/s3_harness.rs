@@ -744,6 +744,8 @@ pub struct Seen {
     /// The status returned to the client (0 if there was none).
     pub status: u16,
     pub fault: Option<Fault>,
+    /// Whether the request carried a flexible checksum (`x-amz-checksum-*`).
+    pub checksum: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -907,6 +909,10 @@ impl Ctx {
             range: header(&req.headers, "range").map(str::to_string),
             status: 0,
             fault: None,
+            checksum: req
+                .headers
+                .iter()
+                .any(|(k, _)| k.to_ascii_lowercase().starts_with("x-amz-checksum-")),
         });
         let result = self.relay(n, &req, &mut from_client, &mut to_client, &mut seen);
         let _ = to_client.flush();
