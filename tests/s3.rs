@@ -460,21 +460,7 @@ fn large_outputs_go_up_in_multipart_uploads_that_leave_nothing_pending() {
     server.client().create_bucket(BUCKET);
     // ~20 MB of text that compresses poorly, so the Parquet output spans parts.
     let dir = tempfile::tempdir().unwrap();
-    let mut state = 0x1234_5678_9abc_def0_u64;
-    let mut lines = String::new();
-    for i in 0..2000 {
-        let mut text = String::with_capacity(10_000);
-        while text.len() < 10_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            text.push_str(&format!("{state:016x} "));
-        }
-        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
-        lines.push('\n');
-    }
-    let input = dir.path().join("big.jsonl");
-    std::fs::write(&input, lines).unwrap();
+    let input = big_jsonl(dir.path(), 0x1234_5678_9abc_def0_u64);
     let pipeline = dir.path().join("p.toml");
     std::fs::write(
         &pipeline,
@@ -530,21 +516,7 @@ fn a_multipart_upload_that_fails_midway_is_aborted_and_the_error_names_the_objec
     };
     server.client().create_bucket(BUCKET);
     let dir = tempfile::tempdir().unwrap();
-    let mut state = 0x0fed_cba9_8765_4321_u64;
-    let mut lines = String::new();
-    for i in 0..2000 {
-        let mut text = String::with_capacity(10_000);
-        while text.len() < 10_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            text.push_str(&format!("{state:016x} "));
-        }
-        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
-        lines.push('\n');
-    }
-    let input = dir.path().join("big.jsonl");
-    std::fs::write(&input, lines).unwrap();
+    let input = big_jsonl(dir.path(), 0x0fed_cba9_8765_4321_u64);
     let pipeline = dir.path().join("p.toml");
     std::fs::write(
         &pipeline,
@@ -623,4 +595,25 @@ fn the_sdk_checksum_variables_are_honoured() {
             .iter()
             .all(|&c| !c)
     );
+}
+
+/// About 20 MB of JSONL whose text compresses poorly (xorshift hex), so its
+/// Parquet output spans several multipart parts.
+fn big_jsonl(dir: &Path, seed: u64) -> std::path::PathBuf {
+    let mut state = seed;
+    let mut lines = String::new();
+    for i in 0..2000 {
+        let mut text = String::with_capacity(10_000);
+        while text.len() < 10_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            text.push_str(&format!("{state:016x} "));
+        }
+        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    let input = dir.join("big.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    input
 }

@@ -250,18 +250,7 @@ fn store_bench(
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    let opts = RunOptions {
-        cluster: Cluster {
-            rank: 0,
-            world_size: 1,
-            source: "bench".into(),
-        },
-        sample: None,
-        threads,
-        open_shards: None,
-        progress_every: Duration::from_secs(30),
-        examples_per_reason: 0,
-    };
+    let opts = run_options(threads, None);
     eprintln!("read + write on local disk");
     let out = work.join("store-local");
     let _ = std::fs::remove_dir_all(&out);
@@ -434,6 +423,22 @@ fn pipeline_text(tokenizer: &Path, paths: &[PathBuf]) -> String {
     )
 }
 
+/// A single-rank run on `threads` threads, as the benchmarks use it.
+fn run_options(threads: usize, open_shards: Option<usize>) -> RunOptions {
+    RunOptions {
+        cluster: Cluster {
+            rank: 0,
+            world_size: 1,
+            source: "bench".into(),
+        },
+        sample: None,
+        threads,
+        open_shards,
+        progress_every: Duration::from_secs(30),
+        examples_per_reason: 0,
+    }
+}
+
 /// Runs the bench pipeline in process; returns the stats and the wall time.
 fn run_pipeline(
     work: &Path,
@@ -446,18 +451,7 @@ fn run_pipeline(
     let _ = std::fs::remove_dir_all(&out);
     let mut p = config::load("bench", &pipeline_text(tokenizer, shards), &[])?;
     p.redirect_output(&out.display().to_string());
-    let opts = RunOptions {
-        cluster: Cluster {
-            rank: 0,
-            world_size: 1,
-            source: "bench".into(),
-        },
-        sample: None,
-        threads,
-        open_shards: Some(threads),
-        progress_every: Duration::from_secs(30),
-        examples_per_reason: 0,
-    };
+    let opts = run_options(threads, Some(threads));
     let t = Instant::now();
     let report = exec::run(&p, &Stores::new(), &opts)?;
     Ok((report.stats, t.elapsed()))
