@@ -58,6 +58,28 @@ pub fn expand(
     manifest: Option<&str>,
     base: Option<&str>,
 ) -> Result<Vec<Shard>, Error> {
+    expand_inner(stores, paths, manifest, base, false)
+}
+
+/// [`expand`] for presharded input, where a node may legitimately be given
+/// nothing (more instances than objects): paths that match nothing are empty,
+/// not errors.
+pub fn expand_presharded(
+    stores: &Stores,
+    paths: &[String],
+    manifest: Option<&str>,
+    base: Option<&str>,
+) -> Result<Vec<Shard>, Error> {
+    expand_inner(stores, paths, manifest, base, true)
+}
+
+fn expand_inner(
+    stores: &Stores,
+    paths: &[String],
+    manifest: Option<&str>,
+    base: Option<&str>,
+    allow_empty: bool,
+) -> Result<Vec<Shard>, Error> {
     if paths.is_empty() && manifest.is_none() {
         return Err(config(
             "input: no `paths` and no `manifest`: nothing to read",
@@ -71,7 +93,7 @@ pub fn expand(
         } else {
             expand_path(stores, path, &mut found)?
         };
-        if found.len() == before {
+        if found.len() == before && !allow_empty {
             let why = if is_glob(path) {
                 "matches no objects"
             } else {
@@ -87,7 +109,7 @@ pub fn expand(
     if let Some(m) = manifest {
         let before = found.len();
         read_manifest(stores, m, base, &mut found)?;
-        if found.len() == before {
+        if found.len() == before && !allow_empty {
             return Err(config(format!("manifest {m} lists no shards")));
         }
     }

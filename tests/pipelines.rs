@@ -315,3 +315,54 @@ fn presharded_input_is_read_whole_by_each_rank_and_indexed_once_all_ranks_finish
         serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
     assert_eq!(index["outputs"].as_array().unwrap().len(), 4, "{index:#}");
 }
+
+#[test]
+fn a_presharded_rank_given_nothing_finishes_and_the_job_completes() {
+    // More instances than objects: SageMaker gives one instance an empty directory.
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("node-0");
+    let empty = dir.path().join("node-1");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::create_dir_all(&empty).unwrap();
+    let data = util::repo().join("examples/data");
+    std::fs::copy(
+        data.join("pile-sample-00.jsonl.zst"),
+        full.join("pile-sample-00.jsonl.zst"),
+    )
+    .unwrap();
+    let out = dir.path().join("job");
+    for (rank, input) in [(1, &empty), (0, &full)] {
+        let paths = format!("input.paths=[\"{}/\"]", input.display());
+        let o = util::shardwise()
+            .current_dir(util::repo())
+            .args([
+                "run",
+                "pipelines/quickstart.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "--progress-secs",
+                "0",
+            ])
+            .args(["--rank", &rank.to_string(), "--world-size", "2"])
+            .args(["--set", &paths, "--set", "input.presharded=true"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "rank {rank}: {}", util::text(&o));
+    }
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
+    assert_eq!(index["outputs"].as_array().unwrap().len(), 1, "{index:#}");
+    // Without presharded, a path that matches nothing is still an error.
+    let o = util::run_in(
+        &util::repo(),
+        &[
+            "run",
+            "pipelines/quickstart.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            &format!("input.paths=[\"{}/\"]", empty.display()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", util::text(&o));
+}

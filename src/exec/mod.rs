@@ -129,12 +129,20 @@ struct Job<'a> {
 /// Runs this rank's share of the pipeline.
 pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport, Error> {
     let started = Instant::now();
-    let shards = manifest::expand(
+    let expand = if p.input.presharded {
+        manifest::expand_presharded
+    } else {
+        manifest::expand
+    };
+    let shards = expand(
         stores,
         &p.input.paths,
         p.input.manifest.as_deref(),
         p.input.base.as_deref(),
     )?;
+    if shards.is_empty() {
+        tracing::warn!("this rank was given no input shards");
+    }
     let prefixes = manifest::output_prefixes(&shards);
     let run_id = run_id(p, &shards, opts.sample);
     let work = p.output.work_uri();
