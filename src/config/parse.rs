@@ -619,11 +619,27 @@ fn apply_override<'i>(
     let steps = parse_path(path).map_err(|m| (path.to_string(), m))?;
     let at = base + path.len() + 1;
     let value = match DeValue::parse(text) {
+        // A date or `nan`/`inf` is almost always meant as text
+        // (`output.uri=2024-05-01`, `input.text_field=nan`): keep it a string.
+        Ok(v) if looks_like_text(v.get_ref(), text) => {
+            Spanned::new(at..at + text.len(), DeValue::String(Cow::Borrowed(text)))
+        }
         Ok(v) => shift(v, at),
         // Not TOML: a plain string, so `output.uri=s3://b/x/` needs no quotes.
         Err(_) => Spanned::new(at..at + text.len(), DeValue::String(Cow::Borrowed(text))),
     };
     set(root, &steps, value, base..base + path.len(), String::new())
+}
+
+/// TOML values no pipeline field takes that a user typing `--set` meant as text.
+fn looks_like_text(v: &DeValue<'_>, text: &str) -> bool {
+    match v {
+        DeValue::Datetime(_) => true,
+        DeValue::Float(_) => text
+            .chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E'),
+        _ => false,
+    }
 }
 
 /// Sets `steps` under `table` to `value`, creating missing tables.
@@ -857,6 +873,21 @@ mod tests {
                 "p.toml:3:10: output: expected a table ([output]), found a string",
             ]
         );
+    }
+
+    #[test]
+    fn set_values_that_only_look_like_dates_or_nan_stay_strings() {
+        let p = ok(
+            MINIMAL,
+            &[
+                "output.uri=2024-05-01",
+                "input.text_field=nan",
+                "input.batch_docs=7",
+            ],
+        );
+        assert_eq!(p.output.uri, "2024-05-01");
+        assert_eq!(p.input.text_field, "nan");
+        assert_eq!(p.input.batch_docs, 7);
     }
 
     #[test]
