@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 pub use parse::{load, load_file};
 
-use crate::error::{ConfigError, Error};
 use crate::fields::Documented;
 use crate::formats::{Format, ReadOptions};
 use crate::stages::StageConfig;
@@ -176,9 +175,4 @@ pub fn check_environment(p: &Pipeline, stores: &Stores) -> Vec<String> {
         }
     }
     out
-}
-
-/// Shorthand used by callers that want a single error.
-pub fn invalid(lines: Vec<String>) -> Error {
-    ConfigError::Invalid(lines).into()
 }

@@ -142,13 +142,3 @@ stages! {
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),
 }
-
-impl StageConfig {
-    /// The tokenize stage, if the pipeline has one.
-    pub fn as_tokenize(&self) -> Option<&tokenize::TokenizeConfig> {
-        match self {
-            StageConfig::Tokenize(t) => Some(t),
-            _ => None,
-        }
-    }
-}

@@ -110,10 +110,6 @@ pub struct Tokenize {
 }
 
 impl Tokenize {
-    pub fn encoder(&self) -> &Arc<dyn Encoder> {
-        &self.encoder
-    }
-
     /// Ids of one document, with the configured BOS/EOS.
     pub fn encode_doc(&self, text: &str, out: &mut Vec<u32>) -> Result<(), String> {
         let start = out.len();
@@ -180,5 +176,74 @@ impl Stage for Tokenize {
 
     fn token_info(&self) -> Option<TokenInfo> {
         Some(self.info.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Stores;
+
+    fn load(bos: bool, eos: bool) -> Tokenize {
+        let cfg = TokenizeConfig {
+            tokenizer: concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/tokenizer.json").into(),
+            add_special_tokens: true,
+            bos,
+            eos,
+            bos_token: None,
+            eos_token: None,
+        };
+        cfg.load(&StageContext {
+            index: 2,
+            stores: &Stores::new(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn bos_and_eos_are_added_explicitly_and_never_doubled() {
+        let plain = load(false, false);
+        let both = load(true, true);
+        let eot = both.info.eos.unwrap();
+        assert_eq!(
+            both.info.bos,
+            Some(eot),
+            "the sample tokenizer's only special token"
+        );
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        plain.encode_doc("The river garden.", &mut a).unwrap();
+        both.encode_doc("The river garden.", &mut b).unwrap();
+        assert_eq!(b.len(), a.len() + 2);
+        assert_eq!((b[0], b[b.len() - 1]), (eot, eot));
+        assert_eq!(&b[1..b.len() - 1], &a[..]);
+        // A document that already starts with BOS does not get a second one.
+        let mut c = Vec::new();
+        both.encode_doc("<|endoftext|>The river garden.", &mut c)
+            .unwrap();
+        assert_eq!(c.iter().take_while(|&&t| t == eot).count(), 1, "{c:?}");
+    }
+
+    #[test]
+    fn a_missing_special_token_is_a_config_error_naming_the_field() {
+        let cfg = TokenizeConfig {
+            tokenizer: concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/tokenizer.json").into(),
+            add_special_tokens: true,
+            bos: false,
+            eos: true,
+            bos_token: None,
+            eos_token: Some("</s>".into()),
+        };
+        let err = cfg
+            .load(&StageContext {
+                index: 2,
+                stores: &Stores::new(),
+            })
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "stage[2].eos_token: token `</s>` is not in the tokenizer's vocabulary"
+        );
     }
 }

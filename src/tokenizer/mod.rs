@@ -39,10 +39,6 @@ impl HfTokenizer {
             .map_err(|e| ConfigError::msg(format!("{origin}: not a valid tokenizer.json ({e})")))?;
         Ok(Self { inner })
     }
-
-    pub fn inner(&self) -> &tokenizers::Tokenizer {
-        &self.inner
-    }
 }
 
 impl Encoder for HfTokenizer {
