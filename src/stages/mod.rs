@@ -7,8 +7,11 @@
 //! batches at once. Registration is the one [`stages!`] list below: adding a stage
 //! is a file plus a line there. Stages must not know where batches come from or go.
 
+pub mod gopher_quality;
+pub mod gopher_repetition;
 pub mod length;
 pub mod sql;
+pub mod text;
 pub mod tokenize;
 
 use arrow::array::RecordBatch;
@@ -138,6 +141,8 @@ macro_rules! stages {
 }
 
 stages! {
+    GopherQuality(gopher_quality::GopherQualityConfig),
+    GopherRepetition(gopher_repetition::GopherRepetitionConfig),
     Length(length::LengthConfig),
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),

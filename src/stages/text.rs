@@ -1,0 +1,1119 @@
+//! Shared text analysis for heuristic filters: words, lines, paragraphs and the
+//! repetition statistics Gopher-style filters need, computed once per document.
+//!
+//! An [`Analysis`] holds only spans into the document and reusable buffers, so a
+//! stage creates one per batch and calls [`Analysis::run`] per document without
+//! allocating. Lengths are in characters (Unicode scalar values), as Python's
+//! `len` counts them, because the reference thresholds are character fractions.
+//! This module must not know about stages, configs or batches.
+//!
+//! Words approximate spaCy's blank English tokenizer, which datatrove 0.10.1
+//! uses for `en` (`split_into_words`): split on whitespace, then peel prefix and
+//! suffix punctuation one character at a time (an ellipsis `...` stays whole),
+//! split `'s` and `n't`, and split infixes (hyphens and `:<>=/` between
+//! letters, commas between letters, `lower.Upper`, ellipses). Known differences:
+//! no tokenizer exceptions (`U.S.`, emoticons, `'re`/`'ll` contractions), no
+//! unit or currency suffix rules, URLs are kept whole only when they contain
+//! `://` or start with `www.`.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A byte span of the document and its length in characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+    pub chars: u32,
+}
+
+impl Span {
+    pub fn of<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize..self.end as usize]
+    }
+}
+
+/// Per-document analysis with buffers reused across documents.
+#[derive(Default)]
+pub struct Analysis {
+    /// Words as the reference word tokenizer would split them.
+    pub words: Vec<Span>,
+    /// Characters in the whole document.
+    pub chars: usize,
+    word_hashes: Vec<u64>,
+    counts: HashMap<u64, (u32, u32), FastHash>,
+    seen: HashSet<u64, FastHash>,
+}
+
+impl Analysis {
+    /// Analyses `text`: splits words, keeping the buffers for the next document.
+    pub fn run(&mut self, text: &str) {
+        self.words.clear();
+        self.word_hashes.clear();
+        self.chars = text.chars().count();
+        split_words(text, &mut self.words);
+        self.word_hashes
+            .extend(self.words.iter().map(|w| hash_bytes(w.of(text).as_bytes())));
+    }
+
+    /// Duplicate count and duplicate characters of the pieces, each piece after
+    /// its first occurrence counting (datatrove's `find_duplicates`).
+    pub fn duplicates<'t>(
+        &mut self,
+        pieces: impl Iterator<Item = &'t str>,
+    ) -> (usize, usize, usize) {
+        self.seen.clear();
+        let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+        for p in pieces {
+            n += 1;
+            if !self.seen.insert(hash_bytes(p.as_bytes())) {
+                dup += 1;
+                dup_chars += p.chars().count();
+            }
+        }
+        (n, dup, dup_chars)
+    }
+
+    /// Characters covered by the most frequent word `n`-gram times its count, the
+    /// n-gram joined with single spaces; `None` when there are fewer than `n` words.
+    pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
+        if n == 0 || self.words.len() < n {
+            return None;
+        }
+        self.counts.clear();
+        for i in 0..=self.words.len() - n {
+            let e = self
+                .counts
+                .entry(self.ngram_hash(i, n))
+                .or_insert((0, i as u32));
+            e.0 += 1;
+        }
+        // Counter.most_common(1) returns the first-inserted n-gram among the most
+        // frequent, and tied n-grams can differ in length.
+        let (count, first) = self
+            .counts
+            .values()
+            .copied()
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))?;
+        let i = first as usize;
+        let chars: usize = self.words[i..i + n].iter().map(|w| w.chars as usize).sum();
+        Some((chars + n - 1) * count as usize)
+    }
+
+    /// Characters of repeated word `n`-grams, skipping past each repeat
+    /// (datatrove's `find_all_duplicate`; n-grams joined without separator).
+    pub fn duplicated_ngram_chars(&mut self, n: usize) -> usize {
+        let len = self.words.len();
+        if n == 0 || len < n {
+            return 0;
+        }
+        self.seen.clear();
+        let (mut repeated, mut i) = (0, 0);
+        while i + n <= len {
+            if self.seen.insert(self.ngram_hash(i, n)) {
+                i += 1;
+            } else {
+                repeated += self.words[i..i + n]
+                    .iter()
+                    .map(|w| w.chars as usize)
+                    .sum::<usize>();
+                i += n;
+            }
+        }
+        repeated
+    }
+
+    fn ngram_hash(&self, i: usize, n: usize) -> u64 {
+        let mut h = n as u64;
+        for &w in &self.word_hashes[i..i + n] {
+            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        h
+    }
+}
+
+/// Lines as Python's `str.splitlines()` gives them: split at `\n`, `\r`,
+/// `\r\n`, `\v`, `\f`, `\x1c-\x1e`, `\x85`, U+2028 and U+2029; no trailing
+/// empty line.
+pub fn splitlines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
+            None => Some(std::mem::take(&mut rest)),
+            Some((i, c)) => {
+                let line = &rest[..i];
+                let mut skip = c.len_utf8();
+                if c == '\r' && rest[i + 1..].starts_with('\n') {
+                    skip += 1;
+                }
+                rest = &rest[i + skip..];
+                Some(line)
+            }
+        }
+    })
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{b}'
+            | '\u{c}'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Pieces between runs of at least `min` consecutive `\n` (Python
+/// `re.split("\n{min,}", text)`), so empty pieces at either end are kept.
+pub fn split_newline_runs(text: &str, min: usize) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut search = pos;
+        while let Some(off) = memchr::memchr(b'\n', &bytes[search..]) {
+            let start = search + off;
+            let mut end = start;
+            while end < bytes.len() && bytes[end] == b'\n' {
+                end += 1;
+            }
+            if end - start >= min {
+                let piece = &text[pos..start];
+                pos = end;
+                return Some(piece);
+            }
+            search = end;
+        }
+        done = true;
+        Some(&text[pos..])
+    })
+}
+
+/// Whether `c` is in datatrove's `PUNCTUATION_SET` (ASCII and CJK punctuation,
+/// control characters, and every terminal punctuation mark it lists).
+pub fn is_punctuation(c: char) -> bool {
+    PUNCTUATION.binary_search(&c).is_ok()
+}
+
+/// datatrove 0.10.1's `PUNCTUATION_SET`, sorted.
+#[rustfmt::skip]
+static PUNCTUATION: &[char] = &[
+    '\u{0}', '\u{1}', '\u{2}', '\u{3}', '\u{4}', '\u{5}', '\u{6}', '\u{7}', '\u{8}', '\u{b}',
+    '\u{c}', '\u{d}', '\u{e}', '\u{f}', '\u{10}', '\u{11}', '\u{12}', '\u{13}', '\u{14}', '\u{15}',
+    '\u{16}', '\u{17}', '\u{18}', '\u{19}', '\u{1a}', '\u{1b}', '\u{1c}', '\u{1d}', '\u{1e}',
+    '\u{1f}', '\u{21}', '\u{22}', '\u{23}', '\u{24}', '\u{25}', '\u{26}', '\u{27}', '\u{28}',
+    '\u{29}', '\u{2a}', '\u{2b}', '\u{2c}', '\u{2d}', '\u{2e}', '\u{2f}', '\u{3a}', '\u{3b}',
+    '\u{3c}', '\u{3d}', '\u{3e}', '\u{3f}', '\u{40}', '\u{5b}', '\u{5c}', '\u{5d}', '\u{5e}',
+    '\u{5f}', '\u{60}', '\u{7b}', '\u{7c}', '\u{7d}', '\u{7e}', '\u{7f}', '\u{80}', '\u{81}',
+    '\u{82}', '\u{83}', '\u{84}', '\u{85}', '\u{86}', '\u{87}', '\u{88}', '\u{89}', '\u{8a}',
+    '\u{8b}', '\u{8c}', '\u{8d}', '\u{8e}', '\u{8f}', '\u{90}', '\u{91}', '\u{92}', '\u{93}',
+    '\u{94}', '\u{95}', '\u{96}', '\u{97}', '\u{98}', '\u{99}', '\u{9a}', '\u{9b}', '\u{9c}',
+    '\u{9d}', '\u{9e}', '\u{9f}', '\u{ab}', '\u{b4}', '\u{bb}', '\u{589}', '\u{61d}', '\u{61e}',
+    '\u{61f}', '\u{6d4}', '\u{700}', '\u{701}', '\u{702}', '\u{7f9}', '\u{837}', '\u{839}',
+    '\u{83d}', '\u{83e}', '\u{964}', '\u{965}', '\u{104a}', '\u{104b}', '\u{1362}', '\u{1367}',
+    '\u{1368}', '\u{166e}', '\u{1735}', '\u{1736}', '\u{17d4}', '\u{17d5}', '\u{17d6}', '\u{17d9}',
+    '\u{17da}', '\u{1803}', '\u{1809}', '\u{1944}', '\u{1945}', '\u{1aa8}', '\u{1aa9}', '\u{1aaa}',
+    '\u{1aab}', '\u{1b5a}', '\u{1b5b}', '\u{1b5e}', '\u{1b5f}', '\u{1b7d}', '\u{1b7e}', '\u{1c3b}',
+    '\u{1c3c}', '\u{1c7e}', '\u{1c7f}', '\u{2013}', '\u{2014}', '\u{2019}', '\u{201c}', '\u{201d}',
+    '\u{201e}', '\u{2026}', '\u{203c}', '\u{203d}', '\u{2047}', '\u{2048}', '\u{2049}', '\u{2236}',
+    '\u{2501}', '\u{25ba}', '\u{2e2e}', '\u{2e3c}', '\u{2e53}', '\u{2e54}', '\u{3001}', '\u{3002}',
+    '\u{3008}', '\u{3009}', '\u{300a}', '\u{300b}', '\u{300c}', '\u{300d}', '\u{3010}', '\u{3011}',
+    '\u{a4ff}', '\u{a60e}', '\u{a60f}', '\u{a6f3}', '\u{a6f7}', '\u{a876}', '\u{a877}', '\u{a8ce}',
+    '\u{a8cf}', '\u{a92f}', '\u{a9c8}', '\u{a9c9}', '\u{aa5d}', '\u{aa5e}', '\u{aa5f}', '\u{aaf0}',
+    '\u{aaf1}', '\u{abeb}', '\u{fe52}', '\u{fe56}', '\u{fe57}', '\u{ff01}', '\u{ff05}', '\u{ff08}',
+    '\u{ff09}', '\u{ff0c}', '\u{ff0e}', '\u{ff11}', '\u{ff1a}', '\u{ff1b}', '\u{ff1f}', '\u{ff5e}',
+    '\u{ff61}', '\u{10a56}', '\u{10a57}', '\u{10f55}', '\u{10f56}', '\u{10f57}', '\u{10f58}',
+    '\u{10f59}', '\u{10f86}', '\u{10f87}', '\u{10f88}', '\u{10f89}', '\u{11047}', '\u{11048}',
+    '\u{110be}', '\u{110bf}', '\u{110c0}', '\u{110c1}', '\u{11141}', '\u{11142}', '\u{11143}',
+    '\u{111c5}', '\u{111c6}', '\u{111cd}', '\u{111de}', '\u{111df}', '\u{11238}', '\u{11239}',
+    '\u{1123b}', '\u{1123c}', '\u{112a9}', '\u{1144b}', '\u{1144c}', '\u{115c2}', '\u{115c3}',
+    '\u{115c9}', '\u{115ca}', '\u{115cb}', '\u{115cc}', '\u{115cd}', '\u{115ce}', '\u{115cf}',
+    '\u{115d0}', '\u{115d1}', '\u{115d2}', '\u{115d3}', '\u{115d4}', '\u{115d5}', '\u{115d6}',
+    '\u{115d7}', '\u{11641}', '\u{11642}', '\u{1173c}', '\u{1173d}', '\u{1173e}', '\u{11944}',
+    '\u{11946}', '\u{11a42}', '\u{11a43}', '\u{11a9b}', '\u{11a9c}', '\u{11c41}', '\u{11c42}',
+    '\u{11ef7}', '\u{11ef8}', '\u{11f43}', '\u{11f44}', '\u{16a6e}', '\u{16a6f}', '\u{16af5}',
+    '\u{16b37}', '\u{16b38}', '\u{16b44}', '\u{16e98}', '\u{1bc9f}', '\u{1da88}',
+];
+
+fn push_span(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+    if start < end {
+        let chars = text[start..end].chars().count() as u32;
+        out.push(Span {
+            start: start as u32,
+            end: end as u32,
+            chars,
+        });
+    }
+}
+
+/// Characters spaCy's English rules split off the front or back of a token.
+fn is_affix(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(
+            c,
+            '!' | '"'
+                | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | '+'
+                | ','
+                | ':'
+                | ';'
+                | '<'
+                | '='
+                | '>'
+                | '?'
+                | '['
+                | ']'
+                | '_'
+                | '{'
+                | '}'
+                | '`'
+                | '§'
+        );
+    }
+    !c.is_alphanumeric() && !is_mark(c) && c != '-' && c != '/'
+}
+
+fn is_mark(c: char) -> bool {
+    // Combining marks stay attached to their letter (Devanagari vowel signs, accents).
+    matches!(c as u32, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0900..=0x0903 | 0x093A..=0x094F
+        | 0x0951..=0x0957 | 0x0962 | 0x0963 | 0x0981..=0x0983 | 0x09BC..=0x09D7 | 0x0A01..=0x0A83
+        | 0x0ABC..=0x0ACD | 0x0B01..=0x0B03 | 0x0B3C..=0x0B57 | 0x0B82..=0x0BD7 | 0x0C00..=0x0C04
+        | 0x0C3E..=0x0C56 | 0x0C81..=0x0C83 | 0x0CBC..=0x0CD6 | 0x0D00..=0x0D03 | 0x0D3B..=0x0D57
+        | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD
+        | 0x0F18 | 0x0F19 | 0x0F35 | 0x0F37 | 0x0F39 | 0x0F71..=0x0F84 | 0x102B..=0x103E
+        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x200C | 0x200D | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F | 0x3099 | 0x309A)
+}
+
+/// Splits `text` into words, appending spans to `out`.
+pub fn split_words(text: &str, out: &mut Vec<Span>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip whitespace.
+        let c = next_char(text, i);
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() {
+            let c = next_char(text, i);
+            if c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        split_chunk(text, start, i, out);
+    }
+}
+
+fn next_char(text: &str, i: usize) -> char {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        b as char
+    } else {
+        text[i..].chars().next().unwrap_or(' ')
+    }
+}
+
+fn prev_char(text: &str, end: usize) -> char {
+    text[..end].chars().next_back().unwrap_or(' ')
+}
+
+fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>) {
+    // Prefixes, one at a time (an ellipsis whole).
+    while start < end {
+        let s = &text[start..end];
+        if is_exception(s) {
+            push_span(text, start, end, out);
+            return;
+        }
+        if s.starts_with("..") || s.starts_with('…') {
+            let n = ellipsis_len(s);
+            if n == s.len() {
+                break;
+            }
+            push_span(text, start, start + n, out);
+            start += n;
+            continue;
+        }
+        let c = next_char(text, start);
+        if is_affix(c) && start + c.len_utf8() < end {
+            push_span(text, start, start + c.len_utf8(), out);
+            start += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    // Suffixes, collected back to front.
+    let suffix_mark = out.len();
+    let mut suffixes: [(usize, usize); 16] = [(0, 0); 16];
+    let mut n_suf = 0;
+    let mut exception = false;
+    while start < end && n_suf < suffixes.len() {
+        let s = &text[start..end];
+        if is_exception(s) {
+            exception = true;
+            break;
+        }
+        let cut = if s.ends_with("..") || s.ends_with('…') {
+            let n = ellipsis_len_back(s);
+            if n == s.len() { 0 } else { n }
+        } else if let Some(n) = contraction_len(s) {
+            n
+        } else {
+            let c = prev_char(text, end);
+            let body = &s[..s.len() - c.len_utf8()];
+            if body.is_empty() {
+                0
+            } else if c == '.' {
+                let p = prev_char(text, end - 1);
+                let pp = if body.len() > p.len_utf8() {
+                    prev_char(text, end - 1 - p.len_utf8())
+                } else {
+                    ' '
+                };
+                let after_lower = p.is_ascii_digit()
+                    || is_lower(p)
+                    || p == '…'
+                    || (is_affix(p) && !is_currency(p));
+                if after_lower || (in_class(ALPHA_UPPER, p) && in_class(ALPHA_UPPER, pp)) {
+                    1
+                } else {
+                    0
+                }
+            } else if is_currency(c) || c == '+' {
+                // Currency and `+` end a token only after a digit (`5$`, `18+`).
+                if prev_char(text, end - c.len_utf8()).is_ascii_digit() {
+                    c.len_utf8()
+                } else {
+                    0
+                }
+            } else if is_affix(c) || c == '—' || c == '–' {
+                c.len_utf8()
+            } else {
+                0
+            }
+        };
+        if cut == 0 {
+            break;
+        }
+        suffixes[n_suf] = (end - cut, end);
+        n_suf += 1;
+        end -= cut;
+    }
+    // Infixes, unless the core looks like a URL.
+    let core = &text[start..end];
+    if exception || is_url(core) {
+        push_span(text, start, end, out);
+    } else {
+        split_infixes(text, start, end, out);
+    }
+    let _ = suffix_mark;
+    for &(s, e) in suffixes[..n_suf].iter().rev() {
+        push_span(text, s, e, out);
+    }
+}
+
+/// Bytes of the ellipsis (`..`+ or a run of `…`) at the start of `s`.
+fn ellipsis_len(s: &str) -> usize {
+    let n = if s.starts_with('…') {
+        s.len() - s.trim_start_matches('…').len()
+    } else {
+        s.len() - s.trim_start_matches('.').len()
+    };
+    if n == 1 && s.starts_with('.') { 0 } else { n }
+}
+
+/// Bytes of the ellipsis at the end of `s`.
+fn ellipsis_len_back(s: &str) -> usize {
+    let n = if s.ends_with('…') {
+        s.len() - s.trim_end_matches('…').len()
+    } else {
+        s.len() - s.trim_end_matches('.').len()
+    };
+    if n == 1 && s.ends_with('.') { 0 } else { n }
+}
+
+/// Bytes of an English contraction ending `s` (`'s`, `n't`, `'ll`, ...), split
+/// off as its own word.
+fn contraction_len(s: &str) -> Option<usize> {
+    const ENDINGS: &[&str] = &[
+        "n't", "'s", "'m", "'d", "'re", "'ve", "'ll", "n’t", "’s", "’m", "’d", "’re", "’ve", "’ll",
+    ];
+    ENDINGS.iter().find_map(|e| {
+        let n = e.len();
+        (s.len() > n
+            && s.is_char_boundary(s.len() - n)
+            && s[s.len() - n..].eq_ignore_ascii_case(e)
+            && s[..s.len() - n]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphabetic))
+        .then_some(n)
+    })
+}
+
+fn is_currency(c: char) -> bool {
+    matches!(
+        c,
+        '$' | '£' | '€' | '¥' | '₹' | '₽' | '₩' | '¢' | '฿' | '₪' | '₫' | '₴' | '₺' | '₿'
+    )
+}
+
+/// Whether `s` looks like a URL or host name to spaCy's `url_match` (optional
+/// scheme and user, dotted host ending in a lower-case TLD, optional port and
+/// path); such tokens get no infix splitting.
+fn is_url(s: &str) -> bool {
+    let mut s = s;
+    if let Some(i) = s.find("://")
+        && i >= 2
+        && s[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+-.".contains(&b))
+    {
+        s = &s[i + 3..];
+    }
+    if let Some(at) = s.rfind('@') {
+        s = &s[at + 1..];
+    }
+    let host_end = s.find(['/', '?', '#', ':']).unwrap_or(s.len());
+    let (host, rest) = s.split_at(host_end);
+    if let Some(port) = rest.strip_prefix(':') {
+        let digits = port.bytes().take_while(u8::is_ascii_digit).count();
+        if !(2..=5).contains(&digits)
+            || !(port.len() == digits || port[digits..].starts_with(['/', '?', '#']))
+        {
+            return false;
+        }
+    }
+    let Some((labels, tld)) = host.rsplit_once('.') else {
+        return false;
+    };
+    let tld_len = tld.chars().count();
+    if !(2..=63).contains(&tld_len) || !tld.chars().all(is_lower) {
+        return false;
+    }
+    let host_char = |c: char| c.is_ascii_alphanumeric() || ('\u{a1}'..='\u{ffff}').contains(&c);
+    labels.split('.').all(|label| {
+        let (Some(first), Some(last)) = (label.chars().next(), label.chars().next_back()) else {
+            return false;
+        };
+        host_char(first)
+            && host_char(last)
+            && label.chars().all(|c| host_char(c) || c == '_' || c == '-')
+    })
+}
+
+/// Abbreviations and emoticons spaCy's English tokenizer keeps whole.
+fn is_exception(s: &str) -> bool {
+    s.len() <= 16 && EXCEPTIONS.binary_search(&s).is_ok()
+}
+
+/// spaCy's English single-token exceptions holding punctuation
+/// (abbreviations, emoticons), sorted.
+#[rustfmt::skip]
+static EXCEPTIONS: &[&str] = &[
+    "'", "''", "'Cause", "'Cos", "'Coz", "'Cuz", "'S", "'bout", "'cause", "'cos", "'coz", "'cuz",
+    "'d", "'em", "'ll", "'nuff", "'re", "'s", "(*_*)", "(-8", "(-:", "(-;", "(-_-)", "(._.)", "(:",
+    "(;", "(=", "(>_<)", "(^_^)", "(o:", "(¬_¬)", "(ಠ_ಠ)", ")-:", "):", "-_-", "-__-", "._.", "0.0",
+    "0.o", "0_0", "0_o", "8)", "8-)", "8-D", ":'(", ":')", ":'-(", ":'-)", ":(", ":((", ":(((",
+    ":()", ":)", ":))", ":)))", ":*", ":-(", ":-((", ":-(((", ":-)", ":-))", ":-)))", ":-*", ":-/",
+    ":-0", ":-3", ":->", ":-D", ":-O", ":-P", ":-X", ":-]", ":-o", ":-p", ":-x", ":-|", ":-}", ":/",
+    ":0", ":1", ":3", ":>", ":D", ":O", ":P", ":X", ":]", ":o", ":o)", ":p", ":x", ":|", ":}",
+    ":’(", ":’)", ":’-(", ":’-)", ";)", ";-)", ";-D", ";D", ";_;", "<.<", "</3", "<3", "<33",
+    "<333", "<space>", "=(", "=)", "=/", "=3", "=D", "=[", "=]", "=|", ">.<", ">.>", ">:(", ">:o",
+    "><(((*>", "@_@", "Adm.", "Ak.", "Ala.", "Apr.", "Ariz.", "Ark.", "Aug.", "Bros.", "C++",
+    "Calif.", "Co.", "Colo.", "Conn.", "Corp.", "D.C.", "Dec.", "Del.", "Doin'", "Doin’", "Dr.",
+    "E.G.", "E.g.", "Feb.", "Fla.", "Ga.", "Gen.", "Goin'", "Goin’", "Gov.", "Havin'", "Havin’",
+    "I.E.", "I.e.", "Ia.", "Id.", "Ill.", "Inc.", "Ind.", "Jan.", "Jr.", "Jul.", "Jun.", "Kan.",
+    "Kans.", "Ky.", "La.", "Lovin'", "Lovin’", "Ltd.", "Ma'am", "Mar.", "Mass.", "Ma’am", "Md.",
+    "Messrs.", "Mich.", "Minn.", "Miss.", "Mo.", "Mont.", "Mr.", "Mrs.", "Ms.", "Mt.", "N.C.",
+    "N.D.", "N.H.", "N.J.", "N.M.", "N.Y.", "Neb.", "Nebr.", "Nev.", "Nothin'", "Nothin’", "Nov.",
+    "Nuthin'", "Nuthin’", "O'clock", "O.O", "O.o", "O_O", "O_o", "Oct.", "Okla.", "Ol'", "Ol’",
+    "Ore.", "O’clock", "Pa.", "Ph.D.", "Prof.", "Rep.", "Rev.", "S.C.", "Sen.", "Sep.", "Sept.",
+    "Somethin'", "Somethin’", "St.", "Tenn.", "V.V", "V_V", "Va.", "Wash.", "Wis.", "[-:", "[:",
+    "[=", "\\\")", "\\n", "\\t", "]=", "^_^", "^__^", "^___^", "a.", "a.m.", "and/or", "b.", "c.",
+    "co.", "d.", "doin'", "doin’", "e.", "e.g.", "f.", "g.", "goin'", "goin’", "h.", "havin'",
+    "havin’", "i.", "i.e.", "j.", "k.", "l.", "lovin'", "lovin’", "m.", "ma'am", "ma’am", "n.",
+    "nothin'", "nothin’", "nuthin'", "nuthin’", "o'clock", "o.", "o.0", "o.O", "o.o", "o_0", "o_O",
+    "o_o", "ol'", "ol’", "o’clock", "p.", "p.m.", "q.", "r.", "s.", "somethin'", "somethin’", "t.",
+    "u.", "v.", "v.s.", "v.v", "v_v", "vs.", "w.", "w/o", "x.", "y.", "z.", "¯\\(ツ)/¯", "ä.", "ö.",
+    "ü.", "ಠ_ಠ", "ಠ︵ಠ", "—", "‘S", "‘s", "’", "’Cause", "’Cos", "’Coz", "’Cuz", "’S", "’bout",
+    "’cause", "’cos", "’coz", "’cuz", "’d", "’em", "’ll", "’nuff", "’re", "’s", "’’",
+];
+
+/// spaCy's lower-case letters (including scripts without case).
+fn is_lower(c: char) -> bool {
+    in_class(ALPHA_LOWER, c)
+}
+
+fn in_class(class: &[(u32, u32)], c: char) -> bool {
+    let c = c as u32;
+    class
+        .binary_search_by(|&(a, b)| {
+            if b < c {
+                std::cmp::Ordering::Less
+            } else if a > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// spaCy's `ALPHA` character class, as sorted inclusive ranges.
+#[rustfmt::skip]
+static ALPHA: &[(u32, u32)] = &[
+    (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x1BF), (0x1C4, 0x2AF), (0x386,
+    0x386), (0x388, 0x38A), (0x38C, 0x38C), (0x38E, 0x38F), (0x391, 0x3A9), (0x3AC, 0x3AF), (0x3B1,
+    0x3C9), (0x3CC, 0x3CE), (0x400, 0x401), (0x403, 0x40A), (0x40C, 0x40D), (0x410, 0x451), (0x453,
+    0x45A), (0x45C, 0x45D), (0x490, 0x491), (0x496, 0x497), (0x4A2, 0x4A3), (0x4AE, 0x4AF), (0x4BA,
+    0x4BB), (0x4D8, 0x4D9), (0x4E8, 0x4E9), (0x591, 0x5F4), (0x620, 0x64A), (0x66E, 0x6D5), (0x6E5,
+    0x6FF), (0x750, 0x77F), (0x8A0, 0x8BD), (0x900, 0x9FF), (0xB80, 0xCFF), (0xD80, 0xDFF), (0x1100,
+    0x137F), (0x1D00, 0x1D25), (0x1D6B, 0x1D77), (0x1D79, 0x1D9A), (0x1E00, 0x1EFF), (0x2C60,
+    0x2C7B), (0x2C7E, 0x2C7F), (0x2E80, 0x2FDF), (0x2FF0, 0x30FF), (0x31C0, 0x31EF), (0x3200,
+    0x4DBF), (0x4E00, 0x9FFF), (0xA722, 0xA76F), (0xA771, 0xA787), (0xA78B, 0xA78E), (0xA790,
+    0xA7B9), (0xA7FA, 0xA7FA), (0xAB30, 0xAB5A), (0xAB60, 0xAB64), (0xAC00, 0xD7AF), (0xF900,
+    0xFAFF), (0xFB1D, 0xFBB1), (0xFBD3, 0xFD3D), (0xFD50, 0xFDC7), (0xFDF0, 0xFDFB), (0xFE30,
+    0xFE4F), (0xFE70, 0xFEFC), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x1EE00, 0x1EEBB), (0x1F200,
+    0x1F2FF), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF), (0x2F800, 0x2FA1F),
+];
+/// spaCy's `ALPHA_LOWER` character class, as sorted inclusive ranges.
+#[rustfmt::skip]
+static ALPHA_LOWER: &[(u32, u32)] = &[
+    (0x61, 0x7A), (0xDF, 0xF6), (0xF8, 0xFF), (0x101, 0x101), (0x103, 0x103), (0x105, 0x105),
+    (0x107, 0x107), (0x109, 0x109), (0x10B, 0x10B), (0x10D, 0x10D), (0x10F, 0x10F), (0x111, 0x111),
+    (0x113, 0x113), (0x115, 0x115), (0x117, 0x117), (0x119, 0x119), (0x11B, 0x11B), (0x11D, 0x11D),
+    (0x11F, 0x11F), (0x121, 0x121), (0x123, 0x123), (0x125, 0x125), (0x127, 0x127), (0x129, 0x129),
+    (0x12B, 0x12B), (0x12D, 0x12D), (0x12F, 0x12F), (0x131, 0x131), (0x133, 0x133), (0x135, 0x135),
+    (0x137, 0x138), (0x13A, 0x13A), (0x13C, 0x13C), (0x13E, 0x13E), (0x140, 0x140), (0x142, 0x142),
+    (0x144, 0x144), (0x146, 0x146), (0x148, 0x149), (0x14B, 0x14B), (0x14D, 0x14D), (0x14F, 0x14F),
+    (0x151, 0x151), (0x153, 0x153), (0x155, 0x155), (0x157, 0x157), (0x159, 0x159), (0x15B, 0x15B),
+    (0x15D, 0x15D), (0x15F, 0x15F), (0x161, 0x161), (0x163, 0x163), (0x165, 0x165), (0x167, 0x167),
+    (0x169, 0x169), (0x16B, 0x16B), (0x16D, 0x16D), (0x16F, 0x16F), (0x171, 0x171), (0x173, 0x173),
+    (0x175, 0x175), (0x177, 0x177), (0x17A, 0x17A), (0x17C, 0x17C), (0x17E, 0x180), (0x183, 0x183),
+    (0x185, 0x185), (0x188, 0x188), (0x18C, 0x18D), (0x192, 0x192), (0x195, 0x195), (0x199, 0x19B),
+    (0x19E, 0x19E), (0x1A1, 0x1A1), (0x1A3, 0x1A3), (0x1A5, 0x1A5), (0x1A8, 0x1A8), (0x1AA, 0x1AB),
+    (0x1AD, 0x1AD), (0x1B0, 0x1B0), (0x1B4, 0x1B4), (0x1B6, 0x1B6), (0x1B9, 0x1BA), (0x1BD, 0x1BF),
+    (0x1C6, 0x1C6), (0x1C9, 0x1C9), (0x1CC, 0x1CC), (0x1CE, 0x1CE), (0x1D0, 0x1D0), (0x1D2, 0x1D2),
+    (0x1D4, 0x1D4), (0x1D6, 0x1D6), (0x1D8, 0x1D8), (0x1DA, 0x1DA), (0x1DC, 0x1DD), (0x1DF, 0x1DF),
+    (0x1E1, 0x1E1), (0x1E3, 0x1E3), (0x1E5, 0x1E5), (0x1E7, 0x1E7), (0x1E9, 0x1E9), (0x1EB, 0x1EB),
+    (0x1ED, 0x1ED), (0x1EF, 0x1F0), (0x1F3, 0x1F3), (0x1F5, 0x1F5), (0x1F9, 0x1F9), (0x1FB, 0x1FB),
+    (0x1FD, 0x1FD), (0x1FF, 0x1FF), (0x201, 0x201), (0x203, 0x203), (0x205, 0x205), (0x207, 0x207),
+    (0x209, 0x209), (0x20B, 0x20B), (0x20D, 0x20D), (0x20F, 0x20F), (0x211, 0x211), (0x213, 0x213),
+    (0x215, 0x215), (0x217, 0x217), (0x219, 0x219), (0x21B, 0x21B), (0x21D, 0x21D), (0x21F, 0x21F),
+    (0x221, 0x221), (0x223, 0x223), (0x225, 0x225), (0x227, 0x227), (0x229, 0x229), (0x22B, 0x22B),
+    (0x22D, 0x22D), (0x22F, 0x22F), (0x231, 0x231), (0x233, 0x239), (0x23C, 0x23C), (0x23F, 0x240),
+    (0x242, 0x242), (0x247, 0x247), (0x249, 0x249), (0x24B, 0x24B), (0x24D, 0x24D), (0x24F, 0x2AF),
+    (0x3AC, 0x3AF), (0x3B1, 0x3C9), (0x3CC, 0x3CE), (0x430, 0x451), (0x453, 0x45A), (0x45C, 0x45D),
+    (0x491, 0x491), (0x497, 0x497), (0x4A3, 0x4A3), (0x4AF, 0x4AF), (0x4BB, 0x4BB), (0x4D9, 0x4D9),
+    (0x4E9, 0x4E9), (0x591, 0x5F4), (0x620, 0x64A), (0x66E, 0x6D5), (0x6E5, 0x6FF), (0x750, 0x77F),
+    (0x8A0, 0x8BD), (0x900, 0x9FF), (0xB80, 0xCFF), (0xD80, 0xDFF), (0x1100, 0x137F), (0x1D00,
+    0x1D25), (0x1D6B, 0x1D77), (0x1D79, 0x1D9A), (0x1E01, 0x1E01), (0x1E03, 0x1E03), (0x1E05,
+    0x1E05), (0x1E07, 0x1E07), (0x1E09, 0x1E09), (0x1E0B, 0x1E0B), (0x1E0D, 0x1E0D), (0x1E0F,
+    0x1E0F), (0x1E11, 0x1E11), (0x1E13, 0x1E13), (0x1E15, 0x1E15), (0x1E17, 0x1E17), (0x1E19,
+    0x1E19), (0x1E1B, 0x1E1B), (0x1E1D, 0x1E1D), (0x1E1F, 0x1E1F), (0x1E21, 0x1E21), (0x1E23,
+    0x1E23), (0x1E25, 0x1E25), (0x1E27, 0x1E27), (0x1E29, 0x1E29), (0x1E2B, 0x1E2B), (0x1E2D,
+    0x1E2D), (0x1E2F, 0x1E2F), (0x1E31, 0x1E31), (0x1E33, 0x1E33), (0x1E35, 0x1E35), (0x1E37,
+    0x1E37), (0x1E39, 0x1E39), (0x1E3B, 0x1E3B), (0x1E3D, 0x1E3D), (0x1E3F, 0x1E3F), (0x1E41,
+    0x1E41), (0x1E43, 0x1E43), (0x1E45, 0x1E45), (0x1E47, 0x1E47), (0x1E49, 0x1E49), (0x1E4B,
+    0x1E4B), (0x1E4D, 0x1E4D), (0x1E4F, 0x1E4F), (0x1E51, 0x1E51), (0x1E53, 0x1E53), (0x1E55,
+    0x1E55), (0x1E57, 0x1E57), (0x1E59, 0x1E59), (0x1E5B, 0x1E5B), (0x1E5D, 0x1E5D), (0x1E5F,
+    0x1E5F), (0x1E61, 0x1E61), (0x1E63, 0x1E63), (0x1E65, 0x1E65), (0x1E67, 0x1E67), (0x1E69,
+    0x1E69), (0x1E6B, 0x1E6B), (0x1E6D, 0x1E6D), (0x1E6F, 0x1E6F), (0x1E71, 0x1E71), (0x1E73,
+    0x1E73), (0x1E75, 0x1E75), (0x1E77, 0x1E77), (0x1E79, 0x1E79), (0x1E7B, 0x1E7B), (0x1E7D,
+    0x1E7D), (0x1E7F, 0x1E7F), (0x1E81, 0x1E81), (0x1E83, 0x1E83), (0x1E85, 0x1E85), (0x1E87,
+    0x1E87), (0x1E89, 0x1E89), (0x1E8B, 0x1E8B), (0x1E8D, 0x1E8D), (0x1E8F, 0x1E8F), (0x1E91,
+    0x1E91), (0x1E93, 0x1E93), (0x1E95, 0x1E9D), (0x1E9F, 0x1E9F), (0x1EA1, 0x1EA1), (0x1EA3,
+    0x1EA3), (0x1EA5, 0x1EA5), (0x1EA7, 0x1EA7), (0x1EA9, 0x1EA9), (0x1EAB, 0x1EAB), (0x1EAD,
+    0x1EAD), (0x1EAF, 0x1EAF), (0x1EB1, 0x1EB1), (0x1EB3, 0x1EB3), (0x1EB5, 0x1EB5), (0x1EB7,
+    0x1EB7), (0x1EB9, 0x1EB9), (0x1EBB, 0x1EBB), (0x1EBD, 0x1EBD), (0x1EBF, 0x1EBF), (0x1EC1,
+    0x1EC1), (0x1EC3, 0x1EC3), (0x1EC5, 0x1EC5), (0x1EC7, 0x1EC7), (0x1EC9, 0x1EC9), (0x1ECB,
+    0x1ECB), (0x1ECD, 0x1ECD), (0x1ECF, 0x1ECF), (0x1ED1, 0x1ED1), (0x1ED3, 0x1ED3), (0x1ED5,
+    0x1ED5), (0x1ED7, 0x1ED7), (0x1ED9, 0x1ED9), (0x1EDB, 0x1EDB), (0x1EDD, 0x1EDD), (0x1EDF,
+    0x1EDF), (0x1EE1, 0x1EE1), (0x1EE3, 0x1EE3), (0x1EE5, 0x1EE5), (0x1EE7, 0x1EE7), (0x1EE9,
+    0x1EE9), (0x1EEB, 0x1EEB), (0x1EED, 0x1EED), (0x1EEF, 0x1EEF), (0x1EF1, 0x1EF1), (0x1EF3,
+    0x1EF3), (0x1EF5, 0x1EF5), (0x1EF7, 0x1EF7), (0x1EF9, 0x1EF9), (0x1EFB, 0x1EFB), (0x1EFD,
+    0x1EFD), (0x1EFF, 0x1EFF), (0x2C61, 0x2C61), (0x2C65, 0x2C66), (0x2C68, 0x2C68), (0x2C6A,
+    0x2C6A), (0x2C6C, 0x2C6C), (0x2C71, 0x2C71), (0x2C73, 0x2C74), (0x2C76, 0x2C7B), (0x2E80,
+    0x2FDF), (0x2FF0, 0x30FF), (0x31C0, 0x31EF), (0x3200, 0x4DBF), (0x4E00, 0x9FFF), (0xA723,
+    0xA723), (0xA725, 0xA725), (0xA727, 0xA727), (0xA729, 0xA729), (0xA72B, 0xA72B), (0xA72D,
+    0xA72D), (0xA72F, 0xA731), (0xA733, 0xA733), (0xA735, 0xA735), (0xA737, 0xA737), (0xA739,
+    0xA739), (0xA73B, 0xA73B), (0xA73D, 0xA73D), (0xA73F, 0xA73F), (0xA741, 0xA741), (0xA743,
+    0xA743), (0xA745, 0xA745), (0xA747, 0xA747), (0xA749, 0xA749), (0xA74B, 0xA74B), (0xA74D,
+    0xA74D), (0xA74F, 0xA74F), (0xA751, 0xA751), (0xA753, 0xA753), (0xA755, 0xA755), (0xA757,
+    0xA757), (0xA759, 0xA759), (0xA75B, 0xA75B), (0xA75D, 0xA75D), (0xA75F, 0xA75F), (0xA761,
+    0xA761), (0xA763, 0xA763), (0xA765, 0xA765), (0xA767, 0xA767), (0xA769, 0xA769), (0xA76B,
+    0xA76B), (0xA76D, 0xA76D), (0xA76F, 0xA76F), (0xA771, 0xA778), (0xA77A, 0xA77A), (0xA77C,
+    0xA77C), (0xA77F, 0xA77F), (0xA781, 0xA781), (0xA783, 0xA783), (0xA785, 0xA785), (0xA787,
+    0xA787), (0xA78C, 0xA78C), (0xA78E, 0xA78E), (0xA791, 0xA791), (0xA793, 0xA795), (0xA797,
+    0xA797), (0xA799, 0xA799), (0xA79B, 0xA79B), (0xA79D, 0xA79D), (0xA79F, 0xA79F), (0xA7A1,
+    0xA7A1), (0xA7A3, 0xA7A3), (0xA7A5, 0xA7A5), (0xA7A7, 0xA7A7), (0xA7A9, 0xA7A9), (0xA7AF,
+    0xA7AF), (0xA7B5, 0xA7B5), (0xA7B7, 0xA7B7), (0xA7B9, 0xA7B9), (0xA7FA, 0xA7FA), (0xAB30,
+    0xAB5A), (0xAB60, 0xAB64), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFB1D, 0xFBB1), (0xFBD3,
+    0xFD3D), (0xFD50, 0xFDC7), (0xFDF0, 0xFDFB), (0xFE30, 0xFE4F), (0xFE70, 0xFEFC), (0xFF41,
+    0xFF5A), (0x1EE00, 0x1EEBB), (0x1F200, 0x1F2FF), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF),
+    (0x2F800, 0x2FA1F),
+];
+/// spaCy's `ALPHA_UPPER` character class, as sorted inclusive ranges.
+#[rustfmt::skip]
+static ALPHA_UPPER: &[(u32, u32)] = &[
+    (0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x100, 0x100), (0x102, 0x102), (0x104, 0x104),
+    (0x106, 0x106), (0x108, 0x108), (0x10A, 0x10A), (0x10C, 0x10C), (0x10E, 0x10E), (0x110, 0x110),
+    (0x112, 0x112), (0x114, 0x114), (0x116, 0x116), (0x118, 0x118), (0x11A, 0x11A), (0x11C, 0x11C),
+    (0x11E, 0x11E), (0x120, 0x120), (0x122, 0x122), (0x124, 0x124), (0x126, 0x126), (0x128, 0x128),
+    (0x12A, 0x12A), (0x12C, 0x12C), (0x12E, 0x12E), (0x130, 0x130), (0x132, 0x132), (0x134, 0x134),
+    (0x136, 0x136), (0x139, 0x139), (0x13B, 0x13B), (0x13D, 0x13D), (0x13F, 0x13F), (0x141, 0x141),
+    (0x143, 0x143), (0x145, 0x145), (0x147, 0x147), (0x14A, 0x14A), (0x14C, 0x14C), (0x14E, 0x14E),
+    (0x150, 0x150), (0x152, 0x152), (0x154, 0x154), (0x156, 0x156), (0x158, 0x158), (0x15A, 0x15A),
+    (0x15C, 0x15C), (0x15E, 0x15E), (0x160, 0x160), (0x162, 0x162), (0x164, 0x164), (0x166, 0x166),
+    (0x168, 0x168), (0x16A, 0x16A), (0x16C, 0x16C), (0x16E, 0x16E), (0x170, 0x170), (0x172, 0x172),
+    (0x174, 0x174), (0x176, 0x176), (0x178, 0x179), (0x17B, 0x17B), (0x17D, 0x17D), (0x181, 0x182),
+    (0x184, 0x184), (0x186, 0x187), (0x189, 0x18B), (0x18E, 0x191), (0x193, 0x194), (0x196, 0x198),
+    (0x19C, 0x19D), (0x19F, 0x1A0), (0x1A2, 0x1A2), (0x1A4, 0x1A4), (0x1A6, 0x1A7), (0x1A9, 0x1A9),
+    (0x1AC, 0x1AC), (0x1AE, 0x1AF), (0x1B1, 0x1B3), (0x1B5, 0x1B5), (0x1B7, 0x1B8), (0x1BC, 0x1BC),
+    (0x1C4, 0x1C4), (0x1C7, 0x1C7), (0x1CA, 0x1CA), (0x1CD, 0x1CD), (0x1CF, 0x1CF), (0x1D1, 0x1D1),
+    (0x1D3, 0x1D3), (0x1D5, 0x1D5), (0x1D7, 0x1D7), (0x1D9, 0x1D9), (0x1DB, 0x1DB), (0x1DE, 0x1DE),
+    (0x1E0, 0x1E0), (0x1E2, 0x1E2), (0x1E4, 0x1E4), (0x1E6, 0x1E6), (0x1E8, 0x1E8), (0x1EA, 0x1EA),
+    (0x1EC, 0x1EC), (0x1EE, 0x1EE), (0x1F1, 0x1F1), (0x1F4, 0x1F4), (0x1F6, 0x1F8), (0x1FA, 0x1FA),
+    (0x1FC, 0x1FC), (0x1FE, 0x1FE), (0x200, 0x200), (0x202, 0x202), (0x204, 0x204), (0x206, 0x206),
+    (0x208, 0x208), (0x20A, 0x20A), (0x20C, 0x20C), (0x20E, 0x20E), (0x210, 0x210), (0x212, 0x212),
+    (0x214, 0x214), (0x216, 0x216), (0x218, 0x218), (0x21A, 0x21A), (0x21C, 0x21C), (0x21E, 0x21E),
+    (0x220, 0x220), (0x222, 0x222), (0x224, 0x224), (0x226, 0x226), (0x228, 0x228), (0x22A, 0x22A),
+    (0x22C, 0x22C), (0x22E, 0x22E), (0x230, 0x230), (0x232, 0x232), (0x23A, 0x23B), (0x23D, 0x23E),
+    (0x241, 0x241), (0x243, 0x246), (0x248, 0x248), (0x24A, 0x24A), (0x24C, 0x24C), (0x24E, 0x24E),
+    (0x386, 0x386), (0x388, 0x38A), (0x38C, 0x38C), (0x38E, 0x38F), (0x391, 0x3A9), (0x400, 0x401),
+    (0x403, 0x40A), (0x40C, 0x40D), (0x410, 0x42F), (0x490, 0x490), (0x496, 0x496), (0x4A2, 0x4A2),
+    (0x4AE, 0x4AE), (0x4BA, 0x4BA), (0x4D8, 0x4D8), (0x4E8, 0x4E8), (0x591, 0x5F4), (0x620, 0x64A),
+    (0x66E, 0x6D5), (0x6E5, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8BD), (0x900, 0x9FF), (0xB80, 0xCFF),
+    (0xD80, 0xDFF), (0x1100, 0x137F), (0x1E00, 0x1E00), (0x1E02, 0x1E02), (0x1E04, 0x1E04), (0x1E06,
+    0x1E06), (0x1E08, 0x1E08), (0x1E0A, 0x1E0A), (0x1E0C, 0x1E0C), (0x1E0E, 0x1E0E), (0x1E10,
+    0x1E10), (0x1E12, 0x1E12), (0x1E14, 0x1E14), (0x1E16, 0x1E16), (0x1E18, 0x1E18), (0x1E1A,
+    0x1E1A), (0x1E1C, 0x1E1C), (0x1E1E, 0x1E1E), (0x1E20, 0x1E20), (0x1E22, 0x1E22), (0x1E24,
+    0x1E24), (0x1E26, 0x1E26), (0x1E28, 0x1E28), (0x1E2A, 0x1E2A), (0x1E2C, 0x1E2C), (0x1E2E,
+    0x1E2E), (0x1E30, 0x1E30), (0x1E32, 0x1E32), (0x1E34, 0x1E34), (0x1E36, 0x1E36), (0x1E38,
+    0x1E38), (0x1E3A, 0x1E3A), (0x1E3C, 0x1E3C), (0x1E3E, 0x1E3E), (0x1E40, 0x1E40), (0x1E42,
+    0x1E42), (0x1E44, 0x1E44), (0x1E46, 0x1E46), (0x1E48, 0x1E48), (0x1E4A, 0x1E4A), (0x1E4C,
+    0x1E4C), (0x1E4E, 0x1E4E), (0x1E50, 0x1E50), (0x1E52, 0x1E52), (0x1E54, 0x1E54), (0x1E56,
+    0x1E56), (0x1E58, 0x1E58), (0x1E5A, 0x1E5A), (0x1E5C, 0x1E5C), (0x1E5E, 0x1E5E), (0x1E60,
+    0x1E60), (0x1E62, 0x1E62), (0x1E64, 0x1E64), (0x1E66, 0x1E66), (0x1E68, 0x1E68), (0x1E6A,
+    0x1E6A), (0x1E6C, 0x1E6C), (0x1E6E, 0x1E6E), (0x1E70, 0x1E70), (0x1E72, 0x1E72), (0x1E74,
+    0x1E74), (0x1E76, 0x1E76), (0x1E78, 0x1E78), (0x1E7A, 0x1E7A), (0x1E7C, 0x1E7C), (0x1E7E,
+    0x1E7E), (0x1E80, 0x1E80), (0x1E82, 0x1E82), (0x1E84, 0x1E84), (0x1E86, 0x1E86), (0x1E88,
+    0x1E88), (0x1E8A, 0x1E8A), (0x1E8C, 0x1E8C), (0x1E8E, 0x1E8E), (0x1E90, 0x1E90), (0x1E92,
+    0x1E92), (0x1E94, 0x1E94), (0x1E9E, 0x1E9E), (0x1EA0, 0x1EA0), (0x1EA2, 0x1EA2), (0x1EA4,
+    0x1EA4), (0x1EA6, 0x1EA6), (0x1EA8, 0x1EA8), (0x1EAA, 0x1EAA), (0x1EAC, 0x1EAC), (0x1EAE,
+    0x1EAE), (0x1EB0, 0x1EB0), (0x1EB2, 0x1EB2), (0x1EB4, 0x1EB4), (0x1EB6, 0x1EB6), (0x1EB8,
+    0x1EB8), (0x1EBA, 0x1EBA), (0x1EBC, 0x1EBC), (0x1EBE, 0x1EBE), (0x1EC0, 0x1EC0), (0x1EC2,
+    0x1EC2), (0x1EC4, 0x1EC4), (0x1EC6, 0x1EC6), (0x1EC8, 0x1EC8), (0x1ECA, 0x1ECA), (0x1ECC,
+    0x1ECC), (0x1ECE, 0x1ECE), (0x1ED0, 0x1ED0), (0x1ED2, 0x1ED2), (0x1ED4, 0x1ED4), (0x1ED6,
+    0x1ED6), (0x1ED8, 0x1ED8), (0x1EDA, 0x1EDA), (0x1EDC, 0x1EDC), (0x1EDE, 0x1EDE), (0x1EE0,
+    0x1EE0), (0x1EE2, 0x1EE2), (0x1EE4, 0x1EE4), (0x1EE6, 0x1EE6), (0x1EE8, 0x1EE8), (0x1EEA,
+    0x1EEA), (0x1EEC, 0x1EEC), (0x1EEE, 0x1EEE), (0x1EF0, 0x1EF0), (0x1EF2, 0x1EF2), (0x1EF4,
+    0x1EF4), (0x1EF6, 0x1EF6), (0x1EF8, 0x1EF8), (0x1EFA, 0x1EFA), (0x1EFC, 0x1EFC), (0x1EFE,
+    0x1EFE), (0x2C60, 0x2C60), (0x2C62, 0x2C64), (0x2C67, 0x2C67), (0x2C69, 0x2C69), (0x2C6B,
+    0x2C6B), (0x2C6D, 0x2C70), (0x2C72, 0x2C72), (0x2C75, 0x2C75), (0x2C7E, 0x2C7F), (0x2E80,
+    0x2FDF), (0x2FF0, 0x30FF), (0x31C0, 0x31EF), (0x3200, 0x4DBF), (0x4E00, 0x9FFF), (0xA722,
+    0xA722), (0xA724, 0xA724), (0xA726, 0xA726), (0xA728, 0xA728), (0xA72A, 0xA72A), (0xA72C,
+    0xA72C), (0xA72E, 0xA72E), (0xA732, 0xA732), (0xA734, 0xA734), (0xA736, 0xA736), (0xA738,
+    0xA738), (0xA73A, 0xA73A), (0xA73C, 0xA73C), (0xA73E, 0xA73E), (0xA740, 0xA740), (0xA742,
+    0xA742), (0xA744, 0xA744), (0xA746, 0xA746), (0xA748, 0xA748), (0xA74A, 0xA74A), (0xA74C,
+    0xA74C), (0xA74E, 0xA74E), (0xA750, 0xA750), (0xA752, 0xA752), (0xA754, 0xA754), (0xA756,
+    0xA756), (0xA758, 0xA758), (0xA75A, 0xA75A), (0xA75C, 0xA75C), (0xA75E, 0xA75E), (0xA760,
+    0xA760), (0xA762, 0xA762), (0xA764, 0xA764), (0xA766, 0xA766), (0xA768, 0xA768), (0xA76A,
+    0xA76A), (0xA76C, 0xA76C), (0xA76E, 0xA76E), (0xA779, 0xA779), (0xA77B, 0xA77B), (0xA77D,
+    0xA77E), (0xA780, 0xA780), (0xA782, 0xA782), (0xA784, 0xA784), (0xA786, 0xA786), (0xA78B,
+    0xA78B), (0xA78D, 0xA78D), (0xA790, 0xA790), (0xA792, 0xA792), (0xA796, 0xA796), (0xA798,
+    0xA798), (0xA79A, 0xA79A), (0xA79C, 0xA79C), (0xA79E, 0xA79E), (0xA7A0, 0xA7A0), (0xA7A2,
+    0xA7A2), (0xA7A4, 0xA7A4), (0xA7A6, 0xA7A6), (0xA7A8, 0xA7A8), (0xA7AA, 0xA7AE), (0xA7B0,
+    0xA7B4), (0xA7B6, 0xA7B6), (0xA7B8, 0xA7B8), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFB1D,
+    0xFBB1), (0xFBD3, 0xFD3D), (0xFD50, 0xFDC7), (0xFDF0, 0xFDFB), (0xFE30, 0xFE4F), (0xFE70,
+    0xFEFC), (0xFF21, 0xFF3A), (0x1EE00, 0x1EEBB), (0x1F200, 0x1F2FF), (0x20000, 0x2A6DF), (0x2A700,
+    0x2EBEF), (0x2F800, 0x2FA1F),
+];
+
+fn split_infixes(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+    let mut piece = start;
+    let mut i = start;
+    let mut prev = ' ';
+    while i < end {
+        let c = next_char(text, i);
+        let clen = c.len_utf8();
+        let infix_len = if i > start {
+            infix_at(&text[i..end], prev)
+        } else {
+            0
+        };
+        if infix_len > 0 && i + infix_len < end {
+            push_span(text, piece, i, out);
+            push_span(text, i, i + infix_len, out);
+            i += infix_len;
+            piece = i;
+            prev = prev_char(text, i);
+        } else {
+            prev = c;
+            i += clen;
+        }
+    }
+    push_span(text, piece, end, out);
+}
+
+/// Bytes of the infix starting `rest` (after the character `prev`), 0 for none:
+/// spaCy English's ellipsis, arithmetic, `lower.Upper`, comma, hyphen and
+/// `:<>=/` rules.
+fn infix_at(rest: &str, prev: char) -> usize {
+    let mut chars = rest.chars();
+    let c = chars.next().unwrap_or(' ');
+    let next = chars.next().unwrap_or(' ');
+    let alpha = |c: char| in_class(ALPHA, c);
+    if rest.starts_with("..") || c == '…' {
+        return ellipsis_len(rest);
+    }
+    if matches!(c, '+' | '-' | '*' | '^')
+        && prev.is_ascii_digit()
+        && (next.is_ascii_digit() || next == '-')
+    {
+        return 1;
+    }
+    if c == '.' && is_lower(prev) && in_class(ALPHA_UPPER, next) {
+        return 1;
+    }
+    if c == ',' && alpha(prev) && alpha(next) {
+        return 1;
+    }
+    if !(alpha(prev) || prev.is_ascii_digit()) {
+        return 0;
+    }
+    // Hyphens (`-`, `--`, `---`, `–`, `—`, `——`, `~`) and `:<>=/` before a letter.
+    let max_run = match c {
+        '-' => 3,
+        '—' => 2,
+        '–' | '~' | ':' | '<' | '>' | '=' | '/' => 1,
+        _ => return 0,
+    };
+    let run = rest.chars().take_while(|&x| x == c).count().min(max_run);
+    (1..=run)
+        .find(|&k| rest.chars().nth(k).is_some_and(alpha))
+        .map_or(0, |k| k * c.len_utf8())
+}
+
+/// A fast hasher for keys that are already hashes.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type FastHash = BuildHasherDefault<IdHasher>;
+
+/// 64-bit FNV-1a-style hash with a final mix; collisions are negligible for the
+/// counts a document holds.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= bytes.len() as u64;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+/// Reference decisions of datatrove 0.10.1 (`tests/parity/gopher_parity.py`) for
+/// the first documents of a shared real-data file, compared by the stages' tests.
+#[cfg(test)]
+pub(crate) mod parity {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader};
+
+    /// The shared corpus file the golden decisions were made from.
+    const CORPUS: &str = "data/jsonl/dolma-cc-main-2019-30-00140.jsonl.gz";
+
+    /// `(id, text, reference decision)` for `filter` (`"keep"` or a reason), or
+    /// `None` when `SHARDWISE_SHARED` is unset (the test then skips).
+    pub fn documents(filter: &str) -> Option<Vec<(String, String, String)>> {
+        let shared = std::env::var_os("SHARDWISE_SHARED")?;
+        let golden = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/gopher_reference.jsonl"
+        ))
+        .expect("golden file");
+        let mut want: HashMap<String, String> = HashMap::new();
+        for line in golden.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("golden line");
+            want.insert(
+                v["id"].as_str().unwrap().into(),
+                v[filter].as_str().unwrap().into(),
+            );
+        }
+        let path = std::path::Path::new(&shared).join(CORPUS);
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let reader = BufReader::new(flate2::read::MultiGzDecoder::new(file));
+        let mut docs = Vec::new();
+        for line in reader.lines() {
+            let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            let id = v["id"].as_str().unwrap().to_string();
+            if let Some(d) = want.remove(&id) {
+                docs.push((id, v["text"].as_str().unwrap().to_string(), d));
+            }
+            if want.is_empty() {
+                break;
+            }
+        }
+        assert!(
+            want.is_empty(),
+            "golden ids missing from {}",
+            path.display()
+        );
+        Some(docs)
+    }
+
+    /// Hand-written edge cases shared by the stages' tests, with datatrove
+    /// 0.10.1's decisions `(quality, repetition)` checked by hand.
+    pub fn edge_cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
+        let join = |n: usize, sep: &str, f: &dyn Fn(usize) -> String| {
+            (0..n).map(f).collect::<Vec<_>>().join(sep)
+        };
+        vec![
+            ("empty", String::new(), "gopher_short_doc", "empty"),
+            (
+                "whitespace",
+                "  \n\t \r\n  ".into(),
+                "gopher_short_doc",
+                "dup_line_frac",
+            ),
+            (
+                "giant_line",
+                join(40, " ", &|i| format!("token{i} with the quiet of")),
+                "keep",
+                "top_2_gram",
+            ),
+            (
+                "crlf_dups",
+                "first line here\r\nsecond line\r\nsecond line\r\nsecond line\r\n".into(),
+                "gopher_short_doc",
+                "dup_line_frac",
+            ),
+            (
+                "bullets",
+                join(12, "\n", &|i| format!("- item number {i} with the and of")),
+                "gopher_too_many_bullets",
+                "top_3_gram",
+            ),
+            (
+                "bullets_crlf",
+                join(12, "\r\n", &|i| {
+                    format!("• item number {i} with the and of")
+                }),
+                "gopher_too_many_bullets",
+                "top_3_gram",
+            ),
+            (
+                "ellipsis_lines",
+                join(12, "\n", &|i| {
+                    format!("and then the story of line {i} goes on...")
+                }),
+                "gopher_too_many_end_ellipsis",
+                "top_3_gram",
+            ),
+            (
+                "hashes",
+                join(20, " ", &|i| format!("#tag{i} the of and")),
+                "gopher_too_many_hashes",
+                "top_2_gram",
+            ),
+            (
+                "cjk",
+                "这是一个没有空格的中文句子。".repeat(30),
+                "gopher_short_doc",
+                "top_2_gram",
+            ),
+            (
+                "cyrillic",
+                join(20, " ", &|i| format!("это слово номер {i} в тексте")),
+                "gopher_enough_stop_words",
+                "top_2_gram",
+            ),
+            (
+                "top2",
+                "hello world ".repeat(60),
+                "gopher_enough_stop_words",
+                "top_2_gram",
+            ),
+            (
+                "numbers",
+                join(200, " ", &|i| i.to_string()) + " the and",
+                "gopher_below_avg_threshold",
+                "keep",
+            ),
+            (
+                "long_words",
+                "extraordinarilylongword ".repeat(60) + "the and",
+                "gopher_above_avg_threshold",
+                "top_2_gram",
+            ),
+            (
+                "dup_paras",
+                "para one is here with words\n\npara two\n\npara two\n\npara two".into(),
+                "gopher_short_doc",
+                "dup_para_frac",
+            ),
+            (
+                "no_stop",
+                join(20, " ", &|i| format!("alpha{i} beta gamma delta")),
+                "gopher_enough_stop_words",
+                "top_2_gram",
+            ),
+        ]
+    }
+
+    /// Prints disagreements and returns the agreement rate.
+    pub fn agreement(filter: &str, results: &[(String, String, String)]) -> f64 {
+        let mut agree = 0;
+        for (id, want, got) in results {
+            if want == got {
+                agree += 1;
+            } else {
+                eprintln!("{filter} {id}: datatrove {want}, shardwise {got}");
+            }
+        }
+        let rate = agree as f64 / results.len() as f64;
+        eprintln!(
+            "{filter}: {agree}/{} agree ({:.1}%)",
+            results.len(),
+            100.0 * rate
+        );
+        rate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(t: &str) -> Vec<&str> {
+        let mut a = Analysis::default();
+        a.run(t);
+        a.words.iter().map(|w| w.of(t)).collect()
+    }
+
+    // Expected splits are spaCy 3.8's blank English tokenizer, as datatrove uses.
+    #[test]
+    fn words_follow_spacy_english() {
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            (" \n\t ", &[]),
+            (
+                "Hello, world! It's a test.",
+                &["Hello", ",", "world", "!", "It", "'s", "a", "test", "."],
+            ),
+            (
+                "Well-known 1950-talet e.g. U.S. don't",
+                &[
+                    "Well", "-", "known", "1950", "-", "talet", "e.g.", "U.S.", "do", "n't",
+                ],
+            ),
+            (
+                "Price: $5 or 5$... (yes)",
+                &[
+                    "Price", ":", "$", "5", "or", "5", "$", "...", "(", "yes", ")",
+                ],
+            ),
+            (
+                "see www.example.com/page and http://x.org.",
+                &["see", "www.example.com/page", "and", "http://x.org", "."],
+            ),
+            ("합니다.김일 있다.", &["합니다.김일", "있다", "."]),
+            ("word.Word :) <3", &["word", ".", "Word", ":)", "<3"]),
+            ("naïve café’s", &["naïve", "café", "’s"]),
+            ("a\r\nb", &["a", "b"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&words(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let mut a = Analysis::default();
+        a.run("héllo wörld");
+        assert_eq!(a.chars, 11);
+        assert_eq!(a.words.iter().map(|w| w.chars).collect::<Vec<_>>(), [5, 5]);
+    }
+
+    #[test]
+    fn splitlines_is_pythons() {
+        let lines: Vec<&str> = splitlines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
+        assert_eq!(lines, ["a", "b", "c", "", "d", "e"]);
+        assert_eq!(splitlines("").count(), 0);
+    }
+
+    #[test]
+    fn newline_runs_split_like_re_split() {
+        let v: Vec<&str> = split_newline_runs("\na\n\nb\nc\n", 1).collect();
+        assert_eq!(v, ["", "a", "b", "c", ""]);
+        let v: Vec<&str> = split_newline_runs("a\n\n\nb\nc", 2).collect();
+        assert_eq!(v, ["a", "b\nc"]);
+        assert_eq!(split_newline_runs("", 2).collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn top_ngram_ties_go_to_the_first_seen() {
+        // "aa b" and "b c" both occur twice; Counter.most_common picks "aa b".
+        let mut a = Analysis::default();
+        a.run("aa b c aa b c");
+        assert_eq!(a.top_ngram_chars(2), Some(2 * 4));
+        assert_eq!(a.top_ngram_chars(7), None);
+    }
+
+    #[test]
+    fn duplicated_ngrams_skip_past_each_repeat() {
+        let mut a = Analysis::default();
+        a.run("x y x y x y");
+        // "xy" seen at 0, "yx" at 1, "xy" repeats at 2 (+2 chars, skip to 4), "xy" at 4 (+2).
+        assert_eq!(a.duplicated_ngram_chars(2), 4);
+    }
+
+    #[test]
+    fn duplicates_count_repeats_after_the_first() {
+        let mut a = Analysis::default();
+        assert_eq!(a.duplicates(["ab", "c", "ab", "ab"].into_iter()), (4, 2, 4));
+    }
+}
