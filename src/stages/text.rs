@@ -7,14 +7,19 @@
 //! `len` counts them, because the reference thresholds are character fractions.
 //! This module must not know about stages, configs or batches.
 //!
-//! Words approximate spaCy's blank English tokenizer, which datatrove 0.10.1
-//! uses for `en` (`split_into_words`): split on whitespace, then peel prefix and
-//! suffix punctuation one character at a time (an ellipsis `...` stays whole),
-//! split `'s` and `n't`, and split infixes (hyphens and `:<>=/` between
-//! letters, commas between letters, `lower.Upper`, ellipses). Known differences:
-//! no tokenizer exceptions (`U.S.`, emoticons, `'re`/`'ll` contractions), no
-//! unit or currency suffix rules, URLs are kept whole only when they contain
-//! `://` or start with `www.`.
+//! Words follow spaCy's blank English tokenizer, which datatrove 0.10.1 uses
+//! for `en` (`split_into_words`), re-implemented without regexes: split on
+//! whitespace; peel spaCy's prefix and suffix characters one at a time
+//! (ellipses whole; `.` only after a lower-case letter, digit or punctuation, or
+//! two capitals; currency, `+` and units only after a digit; `'s`, `n't`, `'ll`
+//! and the like); keep URLs and host names whole; split infixes (hyphens and
+//! `:<>=/` before a letter, commas between letters, `lower.Upper`, ellipses,
+//! arithmetic between digits, symbols); apply spaCy's English exceptions
+//! (`U.S.`, `e.g.`, emoticons, `dont`, `10am`), merging split pieces that spell
+//! one. Character classes and exception tables are spaCy 3.8's. Known
+//! differences: the URL test is simplified (no IP-address rules), contractions
+//! are split after any letter rather than only in listed words, `US$`-style
+//! multi-character currency prefixes are not split, and `°C.` keeps its period.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -101,7 +106,9 @@ impl Analysis {
     }
 
     /// Characters of repeated word `n`-grams, skipping past each repeat
-    /// (datatrove's `find_all_duplicate`; n-grams joined without separator).
+    /// (datatrove's `find_all_duplicate`). N-grams are compared word by word by
+    /// 64-bit hash; datatrove compares them joined without a separator, so it also
+    /// counts `ab c` as a repeat of `a bc`, which is rare in real text.
     pub fn duplicated_ngram_chars(&mut self, n: usize) -> usize {
         let len = self.words.len();
         if n == 0 || len < n {
@@ -257,52 +264,103 @@ fn push_span(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     }
 }
 
-/// Characters spaCy's English rules split off the front or back of a token.
-fn is_affix(c: char) -> bool {
-    if c.is_ascii() {
-        return matches!(
-            c,
-            '!' | '"'
-                | '#'
-                | '$'
-                | '%'
-                | '&'
-                | '\''
-                | '('
-                | ')'
-                | '*'
-                | '+'
-                | ','
-                | ':'
-                | ';'
-                | '<'
-                | '='
-                | '>'
-                | '?'
-                | '['
-                | ']'
-                | '_'
-                | '{'
-                | '}'
-                | '`'
-                | '§'
-        );
-    }
-    !c.is_alphanumeric() && !is_mark(c) && c != '-' && c != '/'
+/// spaCy's `LIST_PUNCT` characters.
+fn is_punct(c: char) -> bool {
+    matches!(
+        c,
+        '…' | ','
+            | ':'
+            | ';'
+            | '!'
+            | '?'
+            | '¿'
+            | '؟'
+            | '¡'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '_'
+            | '#'
+            | '*'
+            | '&'
+            | '。'
+            | '？'
+            | '！'
+            | '，'
+            | '、'
+            | '；'
+            | '：'
+            | '～'
+            | '·'
+            | '।'
+            | '،'
+            | '۔'
+            | '؛'
+            | '٪'
+    )
 }
 
-fn is_mark(c: char) -> bool {
-    // Combining marks stay attached to their letter (Devanagari vowel signs, accents).
-    matches!(c as u32, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A
-        | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0900..=0x0903 | 0x093A..=0x094F
-        | 0x0951..=0x0957 | 0x0962 | 0x0963 | 0x0981..=0x0983 | 0x09BC..=0x09D7 | 0x0A01..=0x0A83
-        | 0x0ABC..=0x0ACD | 0x0B01..=0x0B03 | 0x0B3C..=0x0B57 | 0x0B82..=0x0BD7 | 0x0C00..=0x0C04
-        | 0x0C3E..=0x0C56 | 0x0C81..=0x0C83 | 0x0CBC..=0x0CD6 | 0x0D00..=0x0D03 | 0x0D3B..=0x0D57
-        | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD
-        | 0x0F18 | 0x0F19 | 0x0F35 | 0x0F37 | 0x0F39 | 0x0F71..=0x0F84 | 0x102B..=0x103E
-        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x200C | 0x200D | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
-        | 0xFE20..=0xFE2F | 0x3099 | 0x309A)
+/// spaCy's `LIST_QUOTES` characters.
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '"'
+            | '”'
+            | '“'
+            | '`'
+            | '‘'
+            | '´'
+            | '’'
+            | '‚'
+            | '„'
+            | '»'
+            | '«'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '（'
+            | '）'
+            | '〔'
+            | '〕'
+            | '【'
+            | '】'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '\u{2329}'
+            | '\u{232a}'
+            | '⟦'
+            | '⟧'
+    )
 }
+
+/// What spaCy's English prefix rules split off the front of a token (`next`
+/// follows `c`).
+fn is_prefix(c: char, next: char) -> bool {
+    is_punct(c)
+        || is_quote(c)
+        || is_currency(c)
+        || in_class(ICONS, c)
+        || matches!(c, '§' | '%' | '=' | '—' | '–')
+        || (c == '+' && !next.is_ascii_digit())
+}
+
+/// What spaCy's English suffix rules split off the end of a token, apart from
+/// the period, digit-bound and contraction rules.
+fn is_suffix(c: char) -> bool {
+    is_punct(c) || is_quote(c) || in_class(ICONS, c) || matches!(c, '—' | '–')
+}
+
+/// spaCy's `LIST_ICONS` (symbols, other), as sorted inclusive ranges.
+#[rustfmt::skip]
+static ICONS: &[(u32, u32)] = &[(0xA6, 0xA6), (0xA9, 0xA9), (0xAE, 0xAE), (0xB0, 0xB0), (0x482, 0x482), (0x58D, 0x58E), (0x60E, 0x60F), (0x6DE, 0x6DE), (0x6E9, 0x6E9), (0x6FD, 0x6FE), (0x7F6, 0x7F6), (0x9FA, 0x9FA), (0xB70, 0xB70), (0xBF3, 0xBF8), (0xBFA, 0xBFA), (0xC7F, 0xC7F), (0xD4F, 0xD4F), (0xD79, 0xD79), (0xF01, 0xF03), (0xF13, 0xF13), (0xF15, 0xF17), (0xF1A, 0xF1F), (0xF34, 0xF34), (0xF36, 0xF36), (0xF38, 0xF38), (0xFBE, 0xFC5), (0xFC7, 0xFCC), (0xFCE, 0xFCF), (0xFD5, 0xFD8), (0x109E, 0x109F), (0x1390, 0x1399), (0x1940, 0x1940), (0x19DE, 0x19FF), (0x1B61, 0x1B6A), (0x1B74, 0x1B7C), (0x2100, 0x2101), (0x2103, 0x2106), (0x2108, 0x2109), (0x2114, 0x2114), (0x2116, 0x2117), (0x211E, 0x2123), (0x2125, 0x2125), (0x2127, 0x2127), (0x2129, 0x2129), (0x212E, 0x212E), (0x213A, 0x213B), (0x214A, 0x214A), (0x214C, 0x214D), (0x214F, 0x214F), (0x218A, 0x218B), (0x2195, 0x2199), (0x219C, 0x219F), (0x21A1, 0x21A2), (0x21A4, 0x21A5), (0x21A7, 0x21AD), (0x21AF, 0x21CD), (0x21D0, 0x21D1), (0x21D3, 0x21D3), (0x21D5, 0x21F3), (0x2300, 0x2307), (0x230C, 0x231F), (0x2322, 0x2328), (0x232B, 0x237B), (0x237D, 0x239A), (0x23B4, 0x23DB), (0x23E2, 0x2426), (0x2440, 0x244A), (0x249C, 0x24E9), (0x2500, 0x25B6), (0x25B8, 0x25C0), (0x25C2, 0x25F7), (0x2600, 0x266E), (0x2670, 0x2767), (0x2794, 0x27BF), (0x2800, 0x28FF), (0x2B00, 0x2B2F), (0x2B45, 0x2B46), (0x2B4D, 0x2B73), (0x2B76, 0x2B95), (0x2B98, 0x2BC8), (0x2BCA, 0x2BFE), (0x2CE5, 0x2CEA), (0x2E80, 0x2E99), (0x2E9B, 0x2EF3), (0x2F00, 0x2FD5), (0x2FF0, 0x2FFB), (0x3004, 0x3004), (0x3012, 0x3013), (0x3020, 0x3020), (0x3036, 0x3037), (0x303E, 0x303F), (0x3190, 0x3191), (0x3196, 0x319F), (0x31C0, 0x31E3), (0x3200, 0x321E), (0x322A, 0x3247), (0x3250, 0x3250), (0x3260, 0x327F), (0x328A, 0x32B0), (0x32C0, 0x32FE), (0x3300, 0x33FF), (0x4DC0, 0x4DFF), (0xA490, 0xA4C6), (0xA828, 0xA82B), (0xA836, 0xA837), (0xA839, 0xA839), (0xAA77, 0xAA79), (0xFDFD, 0xFDFD), (0xFFE4, 0xFFE4), (0xFFE8, 0xFFE8), (0xFFED, 0xFFEE), (0xFFFC, 0xFFFD), (0x10137, 0x1013F), (0x10179, 0x10189), (0x1018C, 0x1018E), (0x10190, 0x1019B), (0x101A0, 0x101A0), (0x101D0, 0x101FC), (0x10877, 0x10878), (0x10AC8, 0x10AC8), (0x1173F, 0x1173F), (0x16B3C, 0x16B3F), (0x16B45, 0x16B45), (0x1BC9C, 0x1BC9C), (0x1D000, 0x1D0F5), (0x1D100, 0x1D126), (0x1D129, 0x1D164), (0x1D16A, 0x1D16C), (0x1D183, 0x1D184), (0x1D18C, 0x1D1A9), (0x1D1AE, 0x1D1E8), (0x1D200, 0x1D241), (0x1D245, 0x1D245), (0x1D300, 0x1D356), (0x1D800, 0x1D9FF), (0x1DA37, 0x1DA3A), (0x1DA6D, 0x1DA74), (0x1DA76, 0x1DA83), (0x1DA85, 0x1DA86), (0x1ECAC, 0x1ECAC), (0x1F000, 0x1F02B), (0x1F030, 0x1F093), (0x1F0A0, 0x1F0AE), (0x1F0B1, 0x1F0BF), (0x1F0C1, 0x1F0CF), (0x1F0D1, 0x1F0F5), (0x1F110, 0x1F16B), (0x1F170, 0x1F1AC), (0x1F1E6, 0x1F202), (0x1F210, 0x1F23B), (0x1F240, 0x1F248), (0x1F250, 0x1F251), (0x1F260, 0x1F265), (0x1F300, 0x1F3FA), (0x1F400, 0x1F6D4), (0x1F6E0, 0x1F6EC), (0x1F6F0, 0x1F6F9), (0x1F700, 0x1F773), (0x1F780, 0x1F7D8), (0x1F800, 0x1F80B), (0x1F810, 0x1F847), (0x1F850, 0x1F859), (0x1F860, 0x1F887), (0x1F890, 0x1F8AD), (0x1F900, 0x1F90B), (0x1F910, 0x1F93E), (0x1F940, 0x1F970), (0x1F973, 0x1F976), (0x1F97A, 0x1F97A), (0x1F97C, 0x1F9A2), (0x1F9B0, 0x1F9B9), (0x1F9C0, 0x1F9C2), (0x1F9D0, 0x1F9FF), (0x1FA60, 0x1FA6D)];
 
 /// Splits `text` into words, appending spans to `out`.
 pub fn split_words(text: &str, out: &mut Vec<Span>) {
@@ -323,8 +381,39 @@ pub fn split_words(text: &str, out: &mut Vec<Span>) {
             }
             i += c.len_utf8();
         }
+        let first = out.len();
         split_chunk(text, start, i, out);
+        merge_exceptions(text, first, out);
     }
+}
+
+/// Merges runs of the chunk's words that together spell an exception (`)` `:`
+/// into `):`), as spaCy's special-case matcher does after splitting affixes.
+fn merge_exceptions(text: &str, first: usize, out: &mut Vec<Span>) {
+    if out.len() - first < 2 {
+        return;
+    }
+    let (mut read, mut write) = (first, first);
+    while read < out.len() {
+        let mut take = 1;
+        // Longest run first; exceptions are short, so a few words at most.
+        for k in (2..=4.min(out.len() - read)).rev() {
+            let (a, b) = (out[read].start as usize, out[read + k - 1].end as usize);
+            if is_exception(&text[a..b]) {
+                take = k;
+                break;
+            }
+        }
+        let merged = Span {
+            start: out[read].start,
+            end: out[read + take - 1].end,
+            chars: out[read..read + take].iter().map(|w| w.chars).sum(),
+        };
+        out[write] = merged;
+        write += 1;
+        read += take;
+    }
+    out.truncate(write);
 }
 
 fn next_char(text: &str, i: usize) -> char {
@@ -344,8 +433,7 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
     // Prefixes, one at a time (an ellipsis whole).
     while start < end {
         let s = &text[start..end];
-        if is_exception(s) {
-            push_span(text, start, end, out);
+        if push_special(text, start, end, out) {
             return;
         }
         if s.starts_with("..") || s.starts_with('…') {
@@ -358,7 +446,11 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
             continue;
         }
         let c = next_char(text, start);
-        if is_affix(c) && start + c.len_utf8() < end {
+        let next = text[start + c.len_utf8()..end]
+            .chars()
+            .next()
+            .unwrap_or(' ');
+        if is_prefix(c, next) && start + c.len_utf8() < end {
             push_span(text, start, start + c.len_utf8(), out);
             start += c.len_utf8();
         } else {
@@ -366,20 +458,19 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
         }
     }
     // Suffixes, collected back to front.
-    let suffix_mark = out.len();
     let mut suffixes: [(usize, usize); 16] = [(0, 0); 16];
     let mut n_suf = 0;
     let mut exception = false;
     while start < end && n_suf < suffixes.len() {
         let s = &text[start..end];
-        if is_exception(s) {
+        if is_exception(s) || split_exception(s).is_some() {
             exception = true;
             break;
         }
         let cut = if s.ends_with("..") || s.ends_with('…') {
             let n = ellipsis_len_back(s);
             if n == s.len() { 0 } else { n }
-        } else if let Some(n) = contraction_len(s) {
+        } else if let Some(n) = contraction_len(s).or_else(|| unit_len(s)) {
             n
         } else {
             let c = prev_char(text, end);
@@ -396,7 +487,9 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
                 let after_lower = p.is_ascii_digit()
                     || is_lower(p)
                     || p == '…'
-                    || (is_affix(p) && !is_currency(p));
+                    || is_punct(p)
+                    || is_quote(p)
+                    || matches!(p, '|' | '\\' | '%' | '²' | '-' | '+');
                 if after_lower || (in_class(ALPHA_UPPER, p) && in_class(ALPHA_UPPER, pp)) {
                     1
                 } else {
@@ -409,7 +502,7 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
                 } else {
                     0
                 }
-            } else if is_affix(c) || c == '—' || c == '–' {
+            } else if is_suffix(c) {
                 c.len_utf8()
             } else {
                 0
@@ -424,12 +517,13 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
     }
     // Infixes, unless the core looks like a URL.
     let core = &text[start..end];
-    if exception || is_url(core) {
+    if exception {
+        push_special(text, start, end, out);
+    } else if is_url(core) {
         push_span(text, start, end, out);
     } else {
         split_infixes(text, start, end, out);
     }
-    let _ = suffix_mark;
     for &(s, e) in suffixes[..n_suf].iter().rev() {
         push_span(text, s, e, out);
     }
@@ -473,6 +567,27 @@ fn contraction_len(s: &str) -> Option<usize> {
         .then_some(n)
     })
 }
+
+/// Bytes of a unit (`km`, `%`, `oz`, ...) ending `s` right after a digit.
+fn unit_len(s: &str) -> Option<usize> {
+    UNITS.iter().find_map(|u| {
+        let body = s.strip_suffix(u)?;
+        body.ends_with(|c: char| c.is_ascii_digit())
+            .then_some(u.len())
+    })
+}
+
+/// spaCy's English unit suffixes, longest first.
+#[rustfmt::skip]
+static UNITS: &[&str] = &[
+    "اكواب", "km/h", "mbar", "км/ч", "мбар", "тбكم", "جرام", "غرام", "cm²", "cm³", "dm²", "dm³",
+    "hPa", "kmh", "km²", "km³", "m/s", "mm²", "mm³", "mph", "дм²", "дм³", "кПа", "км²", "км³",
+    "м/с", "мм²", "мм³", "см²", "см³", "سم²", "سم³", "كم²", "كم³", "كوب", "ملغ", "مم²", "مم³", "GB",
+    "KB", "MB", "Pa", "TB", "cm", "dm", "ft", "gb", "ha", "in", "kb", "kg", "km", "lb", "mb", "mg",
+    "mm", "m²", "m³", "nm", "oz", "tb", "yd", "µg", "µm", "ГБ", "Гб", "КБ", "Кб", "МБ", "Мб", "Па",
+    "ТБ", "Тб", "гб", "дм", "кб", "кг", "км", "м²", "м³", "мб", "мг", "мм", "нм", "см", "جم", "سم",
+    "كغ", "كم", "م²", "م³", "مم", "%", "G", "K", "M", "T", "g", "m", "t", "г", "м", "م"
+];
 
 fn is_currency(c: char) -> bool {
     matches!(
@@ -524,6 +639,282 @@ fn is_url(s: &str) -> bool {
             && label.chars().all(|c| host_char(c) || c == '_' || c == '-')
     })
 }
+
+/// Pushes `text[start..end]` as spaCy's special case for it (one word or a
+/// fixed split); false if it is none.
+fn push_special(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
+    let s = &text[start..end];
+    if is_exception(s) {
+        push_span(text, start, end, out);
+        return true;
+    }
+    let Some(pieces) = split_exception(s) else {
+        return false;
+    };
+    let mut at = start;
+    for &n in pieces {
+        push_span(text, at, at + n as usize, out);
+        at += n as usize;
+    }
+    true
+}
+
+/// The byte lengths of the words spaCy splits `s` into when it is one of its
+/// English multi-word exceptions (`don't`, `dont`, `id`, `10am`).
+fn split_exception(s: &str) -> Option<&'static [u8]> {
+    if s.len() > 16 {
+        return None;
+    }
+    SPLITS
+        .binary_search_by(|(k, _)| k.cmp(&s))
+        .ok()
+        .map(|i| SPLITS[i].1)
+}
+
+/// spaCy's English exceptions that split a string into several words, sorted.
+#[rustfmt::skip]
+static SPLITS: &[(&str, &[u8])] = &[
+    ("10a.m.", &[2, 4]), ("10am", &[2, 2]), ("10p.m.", &[2, 4]), ("10pm", &[2, 2]), ("11a.m.", &[2,
+    4]), ("11am", &[2, 2]), ("11p.m.", &[2, 4]), ("11pm", &[2, 2]), ("12a.m.", &[2, 4]), ("12am",
+    &[2, 2]), ("12p.m.", &[2, 4]), ("12pm", &[2, 2]), ("1a.m.", &[1, 4]), ("1am", &[1, 2]),
+    ("1p.m.", &[1, 4]), ("1pm", &[1, 2]), ("2a.m.", &[1, 4]), ("2am", &[1, 2]), ("2p.m.", &[1, 4]),
+    ("2pm", &[1, 2]), ("3a.m.", &[1, 4]), ("3am", &[1, 2]), ("3p.m.", &[1, 4]), ("3pm", &[1, 2]),
+    ("4a.m.", &[1, 4]), ("4am", &[1, 2]), ("4p.m.", &[1, 4]), ("4pm", &[1, 2]), ("5a.m.", &[1, 4]),
+    ("5am", &[1, 2]), ("5p.m.", &[1, 4]), ("5pm", &[1, 2]), ("6a.m.", &[1, 4]), ("6am", &[1, 2]),
+    ("6p.m.", &[1, 4]), ("6pm", &[1, 2]), ("7a.m.", &[1, 4]), ("7am", &[1, 2]), ("7p.m.", &[1, 4]),
+    ("7pm", &[1, 2]), ("8a.m.", &[1, 4]), ("8am", &[1, 2]), ("8p.m.", &[1, 4]), ("8pm", &[1, 2]),
+    ("9a.m.", &[1, 4]), ("9am", &[1, 2]), ("9p.m.", &[1, 4]), ("9pm", &[1, 2]), ("Ain't", &[2, 3]),
+    ("Aint", &[2, 2]), ("Ain’t", &[2, 5]), ("Aren't", &[3, 3]), ("Arent", &[3, 2]), ("Aren’t", &[3,
+    5]), ("C'mon", &[3, 2]), ("Can't", &[2, 3]), ("Can't've", &[2, 3, 3]), ("Cannot", &[3, 3]),
+    ("Cant", &[2, 2]), ("Cantve", &[2, 2, 2]), ("Can’t", &[2, 5]), ("Can’t’ve", &[2, 5, 5]),
+    ("Could've", &[5, 3]), ("Couldn't", &[5, 3]), ("Couldn't've", &[5, 3, 3]), ("Couldnt", &[5, 2]),
+    ("Couldntve", &[5, 2, 2]), ("Couldn’t", &[5, 5]), ("Couldn’t’ve", &[5, 5, 5]), ("Couldve", &[5,
+    2]), ("Could’ve", &[5, 5]), ("C’mon", &[5, 2]), ("Daren't", &[4, 3]), ("Darent", &[4, 2]),
+    ("Daren’t", &[4, 5]), ("Didn't", &[3, 3]), ("Didn't've", &[3, 3, 3]), ("Didnt", &[3, 2]),
+    ("Didntve", &[3, 2, 2]), ("Didn’t", &[3, 5]), ("Didn’t’ve", &[3, 5, 5]), ("Doesn't", &[4, 3]),
+    ("Doesn't've", &[4, 3, 3]), ("Doesnt", &[4, 2]), ("Doesntve", &[4, 2, 2]), ("Doesn’t", &[4, 5]),
+    ("Doesn’t’ve", &[4, 5, 5]), ("Don't", &[2, 3]), ("Don't've", &[2, 3, 3]), ("Dont", &[2, 2]),
+    ("Dontve", &[2, 2, 2]), ("Don’t", &[2, 5]), ("Don’t’ve", &[2, 5, 5]), ("Gonna", &[3, 2]),
+    ("Gotta", &[3, 2]), ("Hadn't", &[3, 3]), ("Hadn't've", &[3, 3, 3]), ("Hadnt", &[3, 2]),
+    ("Hadntve", &[3, 2, 2]), ("Hadn’t", &[3, 5]), ("Hadn’t’ve", &[3, 5, 5]), ("Hasn't", &[3, 3]),
+    ("Hasnt", &[3, 2]), ("Hasn’t", &[3, 5]), ("Haven't", &[4, 3]), ("Havent", &[4, 2]), ("Haven’t",
+    &[4, 5]), ("He'd", &[2, 2]), ("He'd've", &[2, 2, 3]), ("He'll", &[2, 3]), ("He'll've", &[2, 3,
+    3]), ("He's", &[2, 2]), ("Hed", &[2, 1]), ("Hedve", &[2, 1, 2]), ("Hellve", &[2, 2, 2]), ("Hes",
+    &[2, 1]), ("He’d", &[2, 4]), ("He’d’ve", &[2, 4, 5]), ("He’ll", &[2, 5]), ("He’ll’ve", &[2, 5,
+    5]), ("He’s", &[2, 4]), ("How'd", &[3, 2]), ("How'd've", &[3, 2, 3]), ("How'd'y", &[3, 2, 2]),
+    ("How'll", &[3, 3]), ("How'll've", &[3, 3, 3]), ("How're", &[3, 3]), ("How's", &[3, 2]),
+    ("How've", &[3, 3]), ("Howd", &[3, 1]), ("Howdve", &[3, 1, 2]), ("Howll", &[3, 2]), ("Howllve",
+    &[3, 2, 2]), ("Howre", &[3, 2]), ("Hows", &[3, 1]), ("Howve", &[3, 2]), ("How’d", &[3, 4]),
+    ("How’d’ve", &[3, 4, 5]), ("How’d’y", &[3, 4, 4]), ("How’ll", &[3, 5]), ("How’ll’ve", &[3, 5,
+    5]), ("How’re", &[3, 5]), ("How’s", &[3, 4]), ("How’ve", &[3, 5]), ("I'd", &[1, 2]), ("I'd've",
+    &[1, 2, 3]), ("I'll", &[1, 3]), ("I'll've", &[1, 3, 3]), ("I'm", &[1, 2]), ("I'ma", &[1, 2, 1]),
+    ("I've", &[1, 3]), ("Id", &[1, 1]), ("Idve", &[1, 1, 2]), ("Illve", &[1, 2, 2]), ("Im", &[1,
+    1]), ("Ima", &[1, 1, 1]), ("Isn't", &[2, 3]), ("Isnt", &[2, 2]), ("Isn’t", &[2, 5]), ("It'd",
+    &[2, 2]), ("It'd've", &[2, 2, 3]), ("It'll", &[2, 3]), ("It'll've", &[2, 3, 3]), ("It's", &[2,
+    2]), ("Itd", &[2, 1]), ("Itdve", &[2, 1, 2]), ("Itll", &[2, 2]), ("Itllve", &[2, 2, 2]),
+    ("It’d", &[2, 4]), ("It’d’ve", &[2, 4, 5]), ("It’ll", &[2, 5]), ("It’ll’ve", &[2, 5, 5]),
+    ("It’s", &[2, 4]), ("Ive", &[1, 2]), ("I’d", &[1, 4]), ("I’d’ve", &[1, 4, 5]), ("I’ll", &[1,
+    5]), ("I’ll’ve", &[1, 5, 5]), ("I’m", &[1, 4]), ("I’ma", &[1, 4, 1]), ("I’ve", &[1, 5]),
+    ("Let's", &[3, 2]), ("Let’s", &[3, 4]), ("Mayn't", &[3, 3]), ("Mayn't've", &[3, 3, 3]),
+    ("Maynt", &[3, 2]), ("Mayntve", &[3, 2, 2]), ("Mayn’t", &[3, 5]), ("Mayn’t’ve", &[3, 5, 5]),
+    ("Might've", &[5, 3]), ("Mightn't", &[5, 3]), ("Mightn't've", &[5, 3, 3]), ("Mightnt", &[5, 2]),
+    ("Mightntve", &[5, 2, 2]), ("Mightn’t", &[5, 5]), ("Mightn’t’ve", &[5, 5, 5]), ("Mightve", &[5,
+    2]), ("Might’ve", &[5, 5]), ("Must've", &[4, 3]), ("Mustn't", &[4, 3]), ("Mustn't've", &[4, 3,
+    3]), ("Mustnt", &[4, 2]), ("Mustntve", &[4, 2, 2]), ("Mustn’t", &[4, 5]), ("Mustn’t’ve", &[4, 5,
+    5]), ("Mustve", &[4, 2]), ("Must’ve", &[4, 5]), ("Needn't", &[4, 3]), ("Needn't've", &[4, 3,
+    3]), ("Neednt", &[4, 2]), ("Needntve", &[4, 2, 2]), ("Needn’t", &[4, 5]), ("Needn’t’ve", &[4, 5,
+    5]), ("Not've", &[3, 3]), ("Notve", &[3, 2]), ("Not’ve", &[3, 5]), ("Oughtn't", &[5, 3]),
+    ("Oughtn't've", &[5, 3, 3]), ("Oughtnt", &[5, 2]), ("Oughtntve", &[5, 2, 2]), ("Oughtn’t", &[5,
+    5]), ("Oughtn’t’ve", &[5, 5, 5]), ("Shan't", &[3, 3]), ("Shan't've", &[3, 3, 3]), ("Shant", &[3,
+    2]), ("Shantve", &[3, 2, 2]), ("Shan’t", &[3, 5]), ("Shan’t’ve", &[3, 5, 5]), ("She'd", &[3,
+    2]), ("She'd've", &[3, 2, 3]), ("She'll", &[3, 3]), ("She'll've", &[3, 3, 3]), ("She's", &[3,
+    2]), ("Shedve", &[3, 1, 2]), ("Shellve", &[3, 2, 2]), ("Shes", &[3, 1]), ("She’d", &[3, 4]),
+    ("She’d’ve", &[3, 4, 5]), ("She’ll", &[3, 5]), ("She’ll’ve", &[3, 5, 5]), ("She’s", &[3, 4]),
+    ("Should've", &[6, 3]), ("Shouldn't", &[6, 3]), ("Shouldn't've", &[6, 3, 3]), ("Shouldnt", &[6,
+    2]), ("Shouldntve", &[6, 2, 2]), ("Shouldn’t", &[6, 5]), ("Shouldn’t’ve", &[6, 5, 5]),
+    ("Shouldve", &[6, 2]), ("Should’ve", &[6, 5]), ("That'd", &[4, 2]), ("That'd've", &[4, 2, 3]),
+    ("That'll", &[4, 3]), ("That'll've", &[4, 3, 3]), ("That's", &[4, 2]), ("Thatd", &[4, 1]),
+    ("Thatdve", &[4, 1, 2]), ("Thatll", &[4, 2]), ("Thatllve", &[4, 2, 2]), ("Thats", &[4, 1]),
+    ("That’d", &[4, 4]), ("That’d’ve", &[4, 4, 5]), ("That’ll", &[4, 5]), ("That’ll’ve", &[4, 5,
+    5]), ("That’s", &[4, 4]), ("There'd", &[5, 2]), ("There'd've", &[5, 2, 3]), ("There'll", &[5,
+    3]), ("There'll've", &[5, 3, 3]), ("There're", &[5, 3]), ("There's", &[5, 2]), ("There've", &[5,
+    3]), ("Thered", &[5, 1]), ("Theredve", &[5, 1, 2]), ("Therell", &[5, 2]), ("Therellve", &[5, 2,
+    2]), ("Therere", &[5, 2]), ("Theres", &[5, 1]), ("Thereve", &[5, 2]), ("There’d", &[5, 4]),
+    ("There’d’ve", &[5, 4, 5]), ("There’ll", &[5, 5]), ("There’ll’ve", &[5, 5, 5]), ("There’re",
+    &[5, 5]), ("There’s", &[5, 4]), ("There’ve", &[5, 5]), ("These'd", &[5, 2]), ("These'd've", &[5,
+    2, 3]), ("These'll", &[5, 3]), ("These'll've", &[5, 3, 3]), ("These're", &[5, 3]), ("These've",
+    &[5, 3]), ("Thesed", &[5, 1]), ("Thesedve", &[5, 1, 2]), ("Thesell", &[5, 2]), ("Thesellve",
+    &[5, 2, 2]), ("Thesere", &[5, 2]), ("Theseve", &[5, 2]), ("These’d", &[5, 4]), ("These’d’ve",
+    &[5, 4, 5]), ("These’ll", &[5, 5]), ("These’ll’ve", &[5, 5, 5]), ("These’re", &[5, 5]),
+    ("These’ve", &[5, 5]), ("They'd", &[4, 2]), ("They'd've", &[4, 2, 3]), ("They'll", &[4, 3]),
+    ("They'll've", &[4, 3, 3]), ("They're", &[4, 3]), ("They've", &[4, 3]), ("Theyd", &[4, 1]),
+    ("Theydve", &[4, 1, 2]), ("Theyll", &[4, 2]), ("Theyllve", &[4, 2, 2]), ("Theyre", &[4, 2]),
+    ("Theyve", &[4, 2]), ("They’d", &[4, 4]), ("They’d’ve", &[4, 4, 5]), ("They’ll", &[4, 5]),
+    ("They’ll’ve", &[4, 5, 5]), ("They’re", &[4, 5]), ("They’ve", &[4, 5]), ("This'd", &[4, 2]),
+    ("This'd've", &[4, 2, 3]), ("This'll", &[4, 3]), ("This'll've", &[4, 3, 3]), ("This's", &[4,
+    2]), ("Thisd", &[4, 1]), ("Thisdve", &[4, 1, 2]), ("Thisll", &[4, 2]), ("Thisllve", &[4, 2, 2]),
+    ("Thiss", &[4, 1]), ("This’d", &[4, 4]), ("This’d’ve", &[4, 4, 5]), ("This’ll", &[4, 5]),
+    ("This’ll’ve", &[4, 5, 5]), ("This’s", &[4, 4]), ("Those'd", &[5, 2]), ("Those'd've", &[5, 2,
+    3]), ("Those'll", &[5, 3]), ("Those'll've", &[5, 3, 3]), ("Those're", &[5, 3]), ("Those've",
+    &[5, 3]), ("Thosed", &[5, 1]), ("Thosedve", &[5, 1, 2]), ("Thosell", &[5, 2]), ("Thosellve",
+    &[5, 2, 2]), ("Thosere", &[5, 2]), ("Thoseve", &[5, 2]), ("Those’d", &[5, 4]), ("Those’d’ve",
+    &[5, 4, 5]), ("Those’ll", &[5, 5]), ("Those’ll’ve", &[5, 5, 5]), ("Those’re", &[5, 5]),
+    ("Those’ve", &[5, 5]), ("Wasn't", &[3, 3]), ("Wasnt", &[3, 2]), ("Wasn’t", &[3, 5]), ("We'd",
+    &[2, 2]), ("We'd've", &[2, 2, 3]), ("We'll", &[2, 3]), ("We'll've", &[2, 3, 3]), ("We're", &[2,
+    3]), ("We've", &[2, 3]), ("Wed", &[2, 1]), ("Wedve", &[2, 1, 2]), ("Wellve", &[2, 2, 2]),
+    ("Weren't", &[4, 3]), ("Werent", &[4, 2]), ("Weren’t", &[4, 5]), ("Weve", &[2, 2]), ("We’d",
+    &[2, 4]), ("We’d’ve", &[2, 4, 5]), ("We’ll", &[2, 5]), ("We’ll’ve", &[2, 5, 5]), ("We’re", &[2,
+    5]), ("We’ve", &[2, 5]), ("What'd", &[4, 2]), ("What'd've", &[4, 2, 3]), ("What'll", &[4, 3]),
+    ("What'll've", &[4, 3, 3]), ("What're", &[4, 3]), ("What's", &[4, 2]), ("What've", &[4, 3]),
+    ("Whatd", &[4, 1]), ("Whatdve", &[4, 1, 2]), ("Whatll", &[4, 2]), ("Whatllve", &[4, 2, 2]),
+    ("Whatre", &[4, 2]), ("Whats", &[4, 1]), ("Whatve", &[4, 2]), ("What’d", &[4, 4]), ("What’d’ve",
+    &[4, 4, 5]), ("What’ll", &[4, 5]), ("What’ll’ve", &[4, 5, 5]), ("What’re", &[4, 5]), ("What’s",
+    &[4, 4]), ("What’ve", &[4, 5]), ("When'd", &[4, 2]), ("When'd've", &[4, 2, 3]), ("When'll", &[4,
+    3]), ("When'll've", &[4, 3, 3]), ("When're", &[4, 3]), ("When's", &[4, 2]), ("When've", &[4,
+    3]), ("Whend", &[4, 1]), ("Whendve", &[4, 1, 2]), ("Whenll", &[4, 2]), ("Whenllve", &[4, 2, 2]),
+    ("Whenre", &[4, 2]), ("Whens", &[4, 1]), ("Whenve", &[4, 2]), ("When’d", &[4, 4]), ("When’d’ve",
+    &[4, 4, 5]), ("When’ll", &[4, 5]), ("When’ll’ve", &[4, 5, 5]), ("When’re", &[4, 5]), ("When’s",
+    &[4, 4]), ("When’ve", &[4, 5]), ("Where'd", &[5, 2]), ("Where'd've", &[5, 2, 3]), ("Where'll",
+    &[5, 3]), ("Where'll've", &[5, 3, 3]), ("Where're", &[5, 3]), ("Where's", &[5, 2]), ("Where've",
+    &[5, 3]), ("Whered", &[5, 1]), ("Wheredve", &[5, 1, 2]), ("Wherell", &[5, 2]), ("Wherellve",
+    &[5, 2, 2]), ("Wherere", &[5, 2]), ("Wheres", &[5, 1]), ("Whereve", &[5, 2]), ("Where’d", &[5,
+    4]), ("Where’d’ve", &[5, 4, 5]), ("Where’ll", &[5, 5]), ("Where’ll’ve", &[5, 5, 5]),
+    ("Where’re", &[5, 5]), ("Where’s", &[5, 4]), ("Where’ve", &[5, 5]), ("Who'd", &[3, 2]),
+    ("Who'd've", &[3, 2, 3]), ("Who'll", &[3, 3]), ("Who'll've", &[3, 3, 3]), ("Who're", &[3, 3]),
+    ("Who's", &[3, 2]), ("Who've", &[3, 3]), ("Whod", &[3, 1]), ("Whodve", &[3, 1, 2]), ("Wholl",
+    &[3, 2]), ("Whollve", &[3, 2, 2]), ("Whos", &[3, 1]), ("Whove", &[3, 2]), ("Who’d", &[3, 4]),
+    ("Who’d’ve", &[3, 4, 5]), ("Who’ll", &[3, 5]), ("Who’ll’ve", &[3, 5, 5]), ("Who’re", &[3, 5]),
+    ("Who’s", &[3, 4]), ("Who’ve", &[3, 5]), ("Why'd", &[3, 2]), ("Why'd've", &[3, 2, 3]),
+    ("Why'll", &[3, 3]), ("Why'll've", &[3, 3, 3]), ("Why're", &[3, 3]), ("Why's", &[3, 2]),
+    ("Why've", &[3, 3]), ("Whyd", &[3, 1]), ("Whydve", &[3, 1, 2]), ("Whyll", &[3, 2]), ("Whyllve",
+    &[3, 2, 2]), ("Whyre", &[3, 2]), ("Whys", &[3, 1]), ("Whyve", &[3, 2]), ("Why’d", &[3, 4]),
+    ("Why’d’ve", &[3, 4, 5]), ("Why’ll", &[3, 5]), ("Why’ll’ve", &[3, 5, 5]), ("Why’re", &[3, 5]),
+    ("Why’s", &[3, 4]), ("Why’ve", &[3, 5]), ("Won't", &[2, 3]), ("Won't've", &[2, 3, 3]), ("Wont",
+    &[2, 2]), ("Wontve", &[2, 2, 2]), ("Won’t", &[2, 5]), ("Won’t’ve", &[2, 5, 5]), ("Would've",
+    &[5, 3]), ("Wouldn't", &[5, 3]), ("Wouldn't've", &[5, 3, 3]), ("Wouldnt", &[5, 2]),
+    ("Wouldntve", &[5, 2, 2]), ("Wouldn’t", &[5, 5]), ("Wouldn’t’ve", &[5, 5, 5]), ("Wouldve", &[5,
+    2]), ("Would’ve", &[5, 5]), ("You'd", &[3, 2]), ("You'd've", &[3, 2, 3]), ("You'll", &[3, 3]),
+    ("You'll've", &[3, 3, 3]), ("You're", &[3, 3]), ("You've", &[3, 3]), ("Youd", &[3, 1]),
+    ("Youdve", &[3, 1, 2]), ("Youll", &[3, 2]), ("Youllve", &[3, 2, 2]), ("Youre", &[3, 2]),
+    ("Youve", &[3, 2]), ("You’d", &[3, 4]), ("You’d’ve", &[3, 4, 5]), ("You’ll", &[3, 5]),
+    ("You’ll’ve", &[3, 5, 5]), ("You’re", &[3, 5]), ("You’ve", &[3, 5]), ("ain't", &[2, 3]),
+    ("aint", &[2, 2]), ("ain’t", &[2, 5]), ("aren't", &[3, 3]), ("arent", &[3, 2]), ("aren’t", &[3,
+    5]), ("c'mon", &[3, 2]), ("can't", &[2, 3]), ("can't've", &[2, 3, 3]), ("cannot", &[3, 3]),
+    ("cant", &[2, 2]), ("cantve", &[2, 2, 2]), ("can’t", &[2, 5]), ("can’t’ve", &[2, 5, 5]),
+    ("could've", &[5, 3]), ("couldn't", &[5, 3]), ("couldn't've", &[5, 3, 3]), ("couldnt", &[5, 2]),
+    ("couldntve", &[5, 2, 2]), ("couldn’t", &[5, 5]), ("couldn’t’ve", &[5, 5, 5]), ("couldve", &[5,
+    2]), ("could’ve", &[5, 5]), ("c’mon", &[5, 2]), ("daren't", &[4, 3]), ("darent", &[4, 2]),
+    ("daren’t", &[4, 5]), ("didn't", &[3, 3]), ("didn't've", &[3, 3, 3]), ("didnt", &[3, 2]),
+    ("didntve", &[3, 2, 2]), ("didn’t", &[3, 5]), ("didn’t’ve", &[3, 5, 5]), ("doesn't", &[4, 3]),
+    ("doesn't've", &[4, 3, 3]), ("doesnt", &[4, 2]), ("doesntve", &[4, 2, 2]), ("doesn’t", &[4, 5]),
+    ("doesn’t’ve", &[4, 5, 5]), ("don't", &[2, 3]), ("don't've", &[2, 3, 3]), ("dont", &[2, 2]),
+    ("dontve", &[2, 2, 2]), ("don’t", &[2, 5]), ("don’t’ve", &[2, 5, 5]), ("gonna", &[3, 2]),
+    ("gotta", &[3, 2]), ("hadn't", &[3, 3]), ("hadn't've", &[3, 3, 3]), ("hadnt", &[3, 2]),
+    ("hadntve", &[3, 2, 2]), ("hadn’t", &[3, 5]), ("hadn’t’ve", &[3, 5, 5]), ("hasn't", &[3, 3]),
+    ("hasnt", &[3, 2]), ("hasn’t", &[3, 5]), ("haven't", &[4, 3]), ("havent", &[4, 2]), ("haven’t",
+    &[4, 5]), ("he'd", &[2, 2]), ("he'd've", &[2, 2, 3]), ("he'll", &[2, 3]), ("he'll've", &[2, 3,
+    3]), ("he's", &[2, 2]), ("hed", &[2, 1]), ("hedve", &[2, 1, 2]), ("hellve", &[2, 2, 2]), ("hes",
+    &[2, 1]), ("he’d", &[2, 4]), ("he’d’ve", &[2, 4, 5]), ("he’ll", &[2, 5]), ("he’ll’ve", &[2, 5,
+    5]), ("he’s", &[2, 4]), ("how'd", &[3, 2]), ("how'd've", &[3, 2, 3]), ("how'd'y", &[3, 2, 2]),
+    ("how'll", &[3, 3]), ("how'll've", &[3, 3, 3]), ("how're", &[3, 3]), ("how's", &[3, 2]),
+    ("how've", &[3, 3]), ("howd", &[3, 1]), ("howdve", &[3, 1, 2]), ("howll", &[3, 2]), ("howllve",
+    &[3, 2, 2]), ("howre", &[3, 2]), ("hows", &[3, 1]), ("howve", &[3, 2]), ("how’d", &[3, 4]),
+    ("how’d’ve", &[3, 4, 5]), ("how’d’y", &[3, 4, 4]), ("how’ll", &[3, 5]), ("how’ll’ve", &[3, 5,
+    5]), ("how’re", &[3, 5]), ("how’s", &[3, 4]), ("how’ve", &[3, 5]), ("i'd", &[1, 2]), ("i'd've",
+    &[1, 2, 3]), ("i'll", &[1, 3]), ("i'll've", &[1, 3, 3]), ("i'm", &[1, 2]), ("i'ma", &[1, 2, 1]),
+    ("i've", &[1, 3]), ("id", &[1, 1]), ("idve", &[1, 1, 2]), ("illve", &[1, 2, 2]), ("im", &[1,
+    1]), ("ima", &[1, 1, 1]), ("isn't", &[2, 3]), ("isnt", &[2, 2]), ("isn’t", &[2, 5]), ("it'd",
+    &[2, 2]), ("it'd've", &[2, 2, 3]), ("it'll", &[2, 3]), ("it'll've", &[2, 3, 3]), ("it's", &[2,
+    2]), ("itd", &[2, 1]), ("itdve", &[2, 1, 2]), ("itll", &[2, 2]), ("itllve", &[2, 2, 2]),
+    ("it’d", &[2, 4]), ("it’d’ve", &[2, 4, 5]), ("it’ll", &[2, 5]), ("it’ll’ve", &[2, 5, 5]),
+    ("it’s", &[2, 4]), ("ive", &[1, 2]), ("i’d", &[1, 4]), ("i’d’ve", &[1, 4, 5]), ("i’ll", &[1,
+    5]), ("i’ll’ve", &[1, 5, 5]), ("i’m", &[1, 4]), ("i’ma", &[1, 4, 1]), ("i’ve", &[1, 5]),
+    ("let's", &[3, 2]), ("let’s", &[3, 4]), ("mayn't", &[3, 3]), ("mayn't've", &[3, 3, 3]),
+    ("maynt", &[3, 2]), ("mayntve", &[3, 2, 2]), ("mayn’t", &[3, 5]), ("mayn’t’ve", &[3, 5, 5]),
+    ("might've", &[5, 3]), ("mightn't", &[5, 3]), ("mightn't've", &[5, 3, 3]), ("mightnt", &[5, 2]),
+    ("mightntve", &[5, 2, 2]), ("mightn’t", &[5, 5]), ("mightn’t’ve", &[5, 5, 5]), ("mightve", &[5,
+    2]), ("might’ve", &[5, 5]), ("must've", &[4, 3]), ("mustn't", &[4, 3]), ("mustn't've", &[4, 3,
+    3]), ("mustnt", &[4, 2]), ("mustntve", &[4, 2, 2]), ("mustn’t", &[4, 5]), ("mustn’t’ve", &[4, 5,
+    5]), ("mustve", &[4, 2]), ("must’ve", &[4, 5]), ("needn't", &[4, 3]), ("needn't've", &[4, 3,
+    3]), ("neednt", &[4, 2]), ("needntve", &[4, 2, 2]), ("needn’t", &[4, 5]), ("needn’t’ve", &[4, 5,
+    5]), ("not've", &[3, 3]), ("notve", &[3, 2]), ("not’ve", &[3, 5]), ("oughtn't", &[5, 3]),
+    ("oughtn't've", &[5, 3, 3]), ("oughtnt", &[5, 2]), ("oughtntve", &[5, 2, 2]), ("oughtn’t", &[5,
+    5]), ("oughtn’t’ve", &[5, 5, 5]), ("shan't", &[3, 3]), ("shan't've", &[3, 3, 3]), ("shant", &[3,
+    2]), ("shantve", &[3, 2, 2]), ("shan’t", &[3, 5]), ("shan’t’ve", &[3, 5, 5]), ("she'd", &[3,
+    2]), ("she'd've", &[3, 2, 3]), ("she'll", &[3, 3]), ("she'll've", &[3, 3, 3]), ("she's", &[3,
+    2]), ("shedve", &[3, 1, 2]), ("shellve", &[3, 2, 2]), ("shes", &[3, 1]), ("she’d", &[3, 4]),
+    ("she’d’ve", &[3, 4, 5]), ("she’ll", &[3, 5]), ("she’ll’ve", &[3, 5, 5]), ("she’s", &[3, 4]),
+    ("should've", &[6, 3]), ("shouldn't", &[6, 3]), ("shouldn't've", &[6, 3, 3]), ("shouldnt", &[6,
+    2]), ("shouldntve", &[6, 2, 2]), ("shouldn’t", &[6, 5]), ("shouldn’t’ve", &[6, 5, 5]),
+    ("shouldve", &[6, 2]), ("should’ve", &[6, 5]), ("that'd", &[4, 2]), ("that'd've", &[4, 2, 3]),
+    ("that'll", &[4, 3]), ("that'll've", &[4, 3, 3]), ("that's", &[4, 2]), ("thatd", &[4, 1]),
+    ("thatdve", &[4, 1, 2]), ("thatll", &[4, 2]), ("thatllve", &[4, 2, 2]), ("thats", &[4, 1]),
+    ("that’d", &[4, 4]), ("that’d’ve", &[4, 4, 5]), ("that’ll", &[4, 5]), ("that’ll’ve", &[4, 5,
+    5]), ("that’s", &[4, 4]), ("there'd", &[5, 2]), ("there'd've", &[5, 2, 3]), ("there'll", &[5,
+    3]), ("there'll've", &[5, 3, 3]), ("there're", &[5, 3]), ("there's", &[5, 2]), ("there've", &[5,
+    3]), ("thered", &[5, 1]), ("theredve", &[5, 1, 2]), ("therell", &[5, 2]), ("therellve", &[5, 2,
+    2]), ("therere", &[5, 2]), ("theres", &[5, 1]), ("thereve", &[5, 2]), ("there’d", &[5, 4]),
+    ("there’d’ve", &[5, 4, 5]), ("there’ll", &[5, 5]), ("there’ll’ve", &[5, 5, 5]), ("there’re",
+    &[5, 5]), ("there’s", &[5, 4]), ("there’ve", &[5, 5]), ("these'd", &[5, 2]), ("these'd've", &[5,
+    2, 3]), ("these'll", &[5, 3]), ("these'll've", &[5, 3, 3]), ("these're", &[5, 3]), ("these've",
+    &[5, 3]), ("thesed", &[5, 1]), ("thesedve", &[5, 1, 2]), ("thesell", &[5, 2]), ("thesellve",
+    &[5, 2, 2]), ("thesere", &[5, 2]), ("theseve", &[5, 2]), ("these’d", &[5, 4]), ("these’d’ve",
+    &[5, 4, 5]), ("these’ll", &[5, 5]), ("these’ll’ve", &[5, 5, 5]), ("these’re", &[5, 5]),
+    ("these’ve", &[5, 5]), ("they'd", &[4, 2]), ("they'd've", &[4, 2, 3]), ("they'll", &[4, 3]),
+    ("they'll've", &[4, 3, 3]), ("they're", &[4, 3]), ("they've", &[4, 3]), ("theyd", &[4, 1]),
+    ("theydve", &[4, 1, 2]), ("theyll", &[4, 2]), ("theyllve", &[4, 2, 2]), ("theyre", &[4, 2]),
+    ("theyve", &[4, 2]), ("they’d", &[4, 4]), ("they’d’ve", &[4, 4, 5]), ("they’ll", &[4, 5]),
+    ("they’ll’ve", &[4, 5, 5]), ("they’re", &[4, 5]), ("they’ve", &[4, 5]), ("this'd", &[4, 2]),
+    ("this'd've", &[4, 2, 3]), ("this'll", &[4, 3]), ("this'll've", &[4, 3, 3]), ("this's", &[4,
+    2]), ("thisd", &[4, 1]), ("thisdve", &[4, 1, 2]), ("thisll", &[4, 2]), ("thisllve", &[4, 2, 2]),
+    ("thiss", &[4, 1]), ("this’d", &[4, 4]), ("this’d’ve", &[4, 4, 5]), ("this’ll", &[4, 5]),
+    ("this’ll’ve", &[4, 5, 5]), ("this’s", &[4, 4]), ("those'd", &[5, 2]), ("those'd've", &[5, 2,
+    3]), ("those'll", &[5, 3]), ("those'll've", &[5, 3, 3]), ("those're", &[5, 3]), ("those've",
+    &[5, 3]), ("thosed", &[5, 1]), ("thosedve", &[5, 1, 2]), ("thosell", &[5, 2]), ("thosellve",
+    &[5, 2, 2]), ("thosere", &[5, 2]), ("thoseve", &[5, 2]), ("those’d", &[5, 4]), ("those’d’ve",
+    &[5, 4, 5]), ("those’ll", &[5, 5]), ("those’ll’ve", &[5, 5, 5]), ("those’re", &[5, 5]),
+    ("those’ve", &[5, 5]), ("wasn't", &[3, 3]), ("wasnt", &[3, 2]), ("wasn’t", &[3, 5]), ("we'd",
+    &[2, 2]), ("we'd've", &[2, 2, 3]), ("we'll", &[2, 3]), ("we'll've", &[2, 3, 3]), ("we're", &[2,
+    3]), ("we've", &[2, 3]), ("wed", &[2, 1]), ("wedve", &[2, 1, 2]), ("wellve", &[2, 2, 2]),
+    ("weren't", &[4, 3]), ("werent", &[4, 2]), ("weren’t", &[4, 5]), ("weve", &[2, 2]), ("we’d",
+    &[2, 4]), ("we’d’ve", &[2, 4, 5]), ("we’ll", &[2, 5]), ("we’ll’ve", &[2, 5, 5]), ("we’re", &[2,
+    5]), ("we’ve", &[2, 5]), ("what'd", &[4, 2]), ("what'd've", &[4, 2, 3]), ("what'll", &[4, 3]),
+    ("what'll've", &[4, 3, 3]), ("what're", &[4, 3]), ("what's", &[4, 2]), ("what've", &[4, 3]),
+    ("whatd", &[4, 1]), ("whatdve", &[4, 1, 2]), ("whatll", &[4, 2]), ("whatllve", &[4, 2, 2]),
+    ("whatre", &[4, 2]), ("whats", &[4, 1]), ("whatve", &[4, 2]), ("what’d", &[4, 4]), ("what’d’ve",
+    &[4, 4, 5]), ("what’ll", &[4, 5]), ("what’ll’ve", &[4, 5, 5]), ("what’re", &[4, 5]), ("what’s",
+    &[4, 4]), ("what’ve", &[4, 5]), ("when'd", &[4, 2]), ("when'd've", &[4, 2, 3]), ("when'll", &[4,
+    3]), ("when'll've", &[4, 3, 3]), ("when're", &[4, 3]), ("when's", &[4, 2]), ("when've", &[4,
+    3]), ("whend", &[4, 1]), ("whendve", &[4, 1, 2]), ("whenll", &[4, 2]), ("whenllve", &[4, 2, 2]),
+    ("whenre", &[4, 2]), ("whens", &[4, 1]), ("whenve", &[4, 2]), ("when’d", &[4, 4]), ("when’d’ve",
+    &[4, 4, 5]), ("when’ll", &[4, 5]), ("when’ll’ve", &[4, 5, 5]), ("when’re", &[4, 5]), ("when’s",
+    &[4, 4]), ("when’ve", &[4, 5]), ("where'd", &[5, 2]), ("where'd've", &[5, 2, 3]), ("where'll",
+    &[5, 3]), ("where'll've", &[5, 3, 3]), ("where're", &[5, 3]), ("where's", &[5, 2]), ("where've",
+    &[5, 3]), ("whered", &[5, 1]), ("wheredve", &[5, 1, 2]), ("wherell", &[5, 2]), ("wherellve",
+    &[5, 2, 2]), ("wherere", &[5, 2]), ("wheres", &[5, 1]), ("whereve", &[5, 2]), ("where’d", &[5,
+    4]), ("where’d’ve", &[5, 4, 5]), ("where’ll", &[5, 5]), ("where’ll’ve", &[5, 5, 5]),
+    ("where’re", &[5, 5]), ("where’s", &[5, 4]), ("where’ve", &[5, 5]), ("who'd", &[3, 2]),
+    ("who'd've", &[3, 2, 3]), ("who'll", &[3, 3]), ("who'll've", &[3, 3, 3]), ("who're", &[3, 3]),
+    ("who's", &[3, 2]), ("who've", &[3, 3]), ("whod", &[3, 1]), ("whodve", &[3, 1, 2]), ("wholl",
+    &[3, 2]), ("whollve", &[3, 2, 2]), ("whos", &[3, 1]), ("whove", &[3, 2]), ("who’d", &[3, 4]),
+    ("who’d’ve", &[3, 4, 5]), ("who’ll", &[3, 5]), ("who’ll’ve", &[3, 5, 5]), ("who’re", &[3, 5]),
+    ("who’s", &[3, 4]), ("who’ve", &[3, 5]), ("why'd", &[3, 2]), ("why'd've", &[3, 2, 3]),
+    ("why'll", &[3, 3]), ("why'll've", &[3, 3, 3]), ("why're", &[3, 3]), ("why's", &[3, 2]),
+    ("why've", &[3, 3]), ("whyd", &[3, 1]), ("whydve", &[3, 1, 2]), ("whyll", &[3, 2]), ("whyllve",
+    &[3, 2, 2]), ("whyre", &[3, 2]), ("whys", &[3, 1]), ("whyve", &[3, 2]), ("why’d", &[3, 4]),
+    ("why’d’ve", &[3, 4, 5]), ("why’ll", &[3, 5]), ("why’ll’ve", &[3, 5, 5]), ("why’re", &[3, 5]),
+    ("why’s", &[3, 4]), ("why’ve", &[3, 5]), ("won't", &[2, 3]), ("won't've", &[2, 3, 3]), ("wont",
+    &[2, 2]), ("wontve", &[2, 2, 2]), ("won’t", &[2, 5]), ("won’t’ve", &[2, 5, 5]), ("would've",
+    &[5, 3]), ("wouldn't", &[5, 3]), ("wouldn't've", &[5, 3, 3]), ("wouldnt", &[5, 2]),
+    ("wouldntve", &[5, 2, 2]), ("wouldn’t", &[5, 5]), ("wouldn’t’ve", &[5, 5, 5]), ("wouldve", &[5,
+    2]), ("would’ve", &[5, 5]), ("y'all", &[2, 3]), ("yall", &[1, 3]), ("you'd", &[3, 2]),
+    ("you'd've", &[3, 2, 3]), ("you'll", &[3, 3]), ("you'll've", &[3, 3, 3]), ("you're", &[3, 3]),
+    ("you've", &[3, 3]), ("youd", &[3, 1]), ("youdve", &[3, 1, 2]), ("youll", &[3, 2]), ("youllve",
+    &[3, 2, 2]), ("youre", &[3, 2]), ("youve", &[3, 2]), ("you’d", &[3, 4]), ("you’d’ve", &[3, 4,
+    5]), ("you’ll", &[3, 5]), ("you’ll’ve", &[3, 5, 5]), ("you’re", &[3, 5]), ("you’ve", &[3, 5]),
+    ("y’all", &[4, 3]), ("°C.", &[2, 1, 1]), ("°F.", &[2, 1, 1]), ("°K.", &[2, 1, 1]), ("°c.", &[2,
+    1, 1]), ("°f.", &[2, 1, 1]), ("°k.", &[2, 1, 1])
+];
 
 /// Abbreviations and emoticons spaCy's English tokenizer keeps whole.
 fn is_exception(s: &str) -> bool {
@@ -790,6 +1181,9 @@ fn infix_at(rest: &str, prev: char) -> usize {
     let alpha = |c: char| in_class(ALPHA, c);
     if rest.starts_with("..") || c == '…' {
         return ellipsis_len(rest);
+    }
+    if in_class(ICONS, c) {
+        return c.len_utf8();
     }
     if matches!(c, '+' | '-' | '*' | '^')
         && prev.is_ascii_digit()
@@ -1064,6 +1458,16 @@ mod tests {
             ("word.Word :) <3", &["word", ".", "Word", ":)", "<3"]),
             ("naïve café’s", &["naïve", "café", "’s"]),
             ("a\r\nb", &["a", "b"]),
+            (
+                "id dont Can't 10am",
+                &["i", "d", "do", "nt", "Ca", "n't", "10", "am"],
+            ),
+            (
+                "foo(): a:) 50% 6oz 10km/h x):b",
+                &[
+                    "foo", "(", "):", "a", ":)", "50", "%", "6", "oz", "10", "km/h", "x):b",
+                ],
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(&words(text), want, "{text:?}");
