@@ -104,14 +104,14 @@ impl ShardStats {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<14} {:>12} {:>12} {:>10} {:>10}  removed",
+            "{:<18} {:>12} {:>12} {:>10} {:>10}  removed",
             "step", "docs in", "docs out", "MB in", "MB/s/core"
         );
         for st in &self.steps {
             let removed: Vec<String> = st.reasons.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(
                 s,
-                "{:<14} {:>12} {:>12} {:>10.2} {:>10.1}  {}",
+                "{:<18} {:>12} {:>12} {:>10.2} {:>10.1}  {}",
                 st.name,
                 st.docs_in,
                 st.docs_out,
