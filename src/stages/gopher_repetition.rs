@@ -62,6 +62,13 @@ impl StageConfigure for GopherRepetitionConfig {
     }
 
     fn build(&self, _ctx: &StageContext) -> Result<Box<dyn Stage>, Error> {
+        Ok(Box::new(self.runtime()))
+    }
+}
+
+impl GopherRepetitionConfig {
+    /// The runtime, with reason names for the configured n-gram sizes.
+    fn runtime(&self) -> GopherRepetition {
         let mut reasons: Vec<&'static str> = FIXED_REASONS.to_vec();
         // The reason names depend on the configured n; a stage is built once per
         // run, so leaking these few strings is bounded.
@@ -76,10 +83,10 @@ impl StageConfigure for GopherRepetitionConfig {
                 .iter()
                 .map(|(n, _)| name(format!("duplicated_{n}_n_grams"))),
         );
-        Ok(Box::new(GopherRepetition {
+        GopherRepetition {
             config: self.clone(),
             reasons: Box::leak(reasons.into_boxed_slice()),
-        }))
+        }
     }
 }
 
@@ -164,47 +171,17 @@ mod tests {
 
     fn judge(t: &str) -> &'static str {
         let config: GopherRepetitionConfig = crate::fields::defaults();
-        let stage = config.build_for_test();
+        let stage = config.runtime();
         match stage.judge(t, &mut Analysis::default()) {
             0 => "keep",
             k => stage.reasons[k as usize - 1],
         }
     }
 
-    impl GopherRepetitionConfig {
-        fn build_for_test(&self) -> GopherRepetition {
-            let mut reasons: Vec<&'static str> = FIXED_REASONS.to_vec();
-            let name = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-            reasons.extend(
-                self.top_n_grams
-                    .iter()
-                    .map(|(n, _)| name(format!("top_{n}_gram"))),
-            );
-            reasons.extend(
-                self.dup_n_grams
-                    .iter()
-                    .map(|(n, _)| name(format!("duplicated_{n}_n_grams"))),
-            );
-            GopherRepetition {
-                config: self.clone(),
-                reasons: Box::leak(reasons.into_boxed_slice()),
-            }
-        }
-    }
-
     #[test]
     fn matches_datatrove_on_real_documents() {
-        let Some(docs) = text::parity::documents("gopher_repetition") else {
-            eprintln!("SHARDWISE_SHARED unset: skipping the datatrove parity check");
-            return;
-        };
-        let results: Vec<_> = docs
-            .into_iter()
-            .map(|(id, t, want)| (id, want, judge(&t).to_string()))
-            .collect();
         // 200/200 agree (and 697/697 on the whole file when last measured).
-        let rate = text::parity::agreement("gopher_repetition", &results);
-        assert!(rate >= 1.0, "agreement with datatrove fell to {rate}");
+        text::parity::assert_agrees("gopher_repetition", judge);
     }
 
     #[test]

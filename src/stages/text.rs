@@ -1398,6 +1398,24 @@ pub(crate) mod parity {
         ]
     }
 
+    /// Checks `judge` against the reference decisions of `filter` (skipped
+    /// without `SHARDWISE_SHARED`); every document must agree.
+    pub fn assert_agrees(filter: &str, judge: impl Fn(&str) -> &'static str) {
+        let Some(docs) = documents(filter) else {
+            eprintln!("SHARDWISE_SHARED unset: skipping the datatrove parity check");
+            return;
+        };
+        let results: Vec<_> = docs
+            .into_iter()
+            .map(|(id, t, want)| (id, want, judge(&t).to_string()))
+            .collect();
+        let rate = agreement(filter, &results);
+        assert!(
+            rate >= 1.0,
+            "{filter}: agreement with datatrove fell to {rate}"
+        );
+    }
+
     /// Prints disagreements and returns the agreement rate.
     pub fn agreement(filter: &str, results: &[(String, String, String)]) -> f64 {
         let mut agree = 0;
