@@ -78,17 +78,7 @@ fn every_pipeline_dry_runs_and_shows_removed_examples() {
 fn quickstart_writes_megatron_files_an_index_and_documents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = util::run_in(
-        &util::repo(),
-        &[
-            "run",
-            "pipelines/quickstart.toml",
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ],
-    );
+    let o = util::quickstart(&out, &[]);
     let all = util::text(&o);
     assert!(o.status.success(), "{all}");
     for step in ["read", "length", "sql", "tokenize", "write"] {
@@ -152,18 +142,9 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, extra: &[&str]| {
         let out = dir.path().join(name);
-        let mut args = vec![
-            "run",
-            "pipelines/quickstart.toml",
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-            "--set",
-            "input.batch_docs=7",
-        ];
+        let mut args = vec!["--set", "input.batch_docs=7"];
         args.extend_from_slice(extra);
-        let o = util::run_in(&util::repo(), &args);
+        let o = util::quickstart(&out, &args);
         assert!(o.status.success(), "{name}: {}", util::text(&o));
         out
     };
@@ -181,15 +162,9 @@ fn output_is_identical_for_any_thread_count_and_world_size() {
     // Three ranks one after the other into one directory: the last writes the index.
     let out = dir.path().join("w3");
     for rank in ["0", "1", "2"] {
-        let o = util::run_in(
-            &util::repo(),
+        let o = util::quickstart(
+            &out,
             &[
-                "run",
-                "pipelines/quickstart.toml",
-                "--out",
-                out.to_str().unwrap(),
-                "--progress-secs",
-                "0",
                 "--set",
                 "input.batch_docs=7",
                 "--rank",
@@ -255,17 +230,7 @@ fn presharded_input_is_read_whole_by_each_rank_and_indexed_once_all_ranks_finish
         std::fs::copy(data.join(n), node.join(n)).unwrap();
     }
     let single = dir.path().join("single");
-    let o = util::run_in(
-        &util::repo(),
-        &[
-            "run",
-            "pipelines/quickstart.toml",
-            "--out",
-            single.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ],
-    );
+    let o = util::quickstart(&single, &[]);
     assert!(o.status.success(), "{}", util::text(&o));
 
     let out = dir.path().join("job");
@@ -353,16 +318,9 @@ fn a_presharded_rank_given_nothing_finishes_and_the_job_completes() {
         serde_json::from_slice(&std::fs::read(out.join("_dataset.json")).unwrap()).unwrap();
     assert_eq!(index["outputs"].as_array().unwrap().len(), 1, "{index:#}");
     // Without presharded, a path that matches nothing is still an error.
-    let o = util::run_in(
-        &util::repo(),
-        &[
-            "run",
-            "pipelines/quickstart.toml",
-            "--out",
-            out.to_str().unwrap(),
-            "--set",
-            &format!("input.paths=[\"{}/\"]", empty.display()),
-        ],
+    let o = util::quickstart(
+        &out,
+        &["--set", &format!("input.paths=[\"{}/\"]", empty.display())],
     );
     assert_eq!(o.status.code(), Some(2), "{}", util::text(&o));
 }

@@ -41,17 +41,7 @@ fn seeded() -> Option<S3Server> {
 /// The local-disk quickstart's token files and index, keyed relative to the output.
 fn local_run(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let out = dir.join("local");
-    let o = util::run_in(
-        &util::repo(),
-        &[
-            "run",
-            "pipelines/quickstart.toml",
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ],
-    );
+    let o = util::quickstart(&out, &[]);
     assert!(o.status.success(), "{}", util::text(&o));
     tokens(util::tree(&out))
 }

@@ -22,6 +22,22 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the shardwise binary runs")
 }
 
+/// Runs `pipelines/quickstart.toml` from the repository root into `out`, with
+/// no progress lines, plus `extra` arguments.
+pub fn quickstart(out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("a UTF-8 path");
+    let mut args = vec![
+        "run",
+        "pipelines/quickstart.toml",
+        "--out",
+        out,
+        "--progress-secs",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    run_in(&repo(), &args)
+}
+
 /// Stdout and stderr as one readable string, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(
