@@ -609,7 +609,10 @@ fn process_shard(
                     &job.pool,
                     &job.stages,
                     window_batches,
-                    opts.examples_per_reason,
+                    runner::Keep {
+                        examples_per_reason: opts.examples_per_reason,
+                        exclusions: false,
+                    },
                 )?;
                 for p in processed {
                     for (a, b) in steps.iter_mut().zip(&p.steps) {

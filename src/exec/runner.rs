@@ -11,11 +11,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
 
 use crate::document::{self, Columns};
 use crate::error::Error;
+use crate::stages::doc::{self, ChainSink, DocFilter};
 use crate::stages::{Output, Stage};
 use crate::stats::StepStats;
 
@@ -64,6 +66,17 @@ pub struct Processed {
     /// One per stage, in pipeline order.
     pub steps: Vec<StepStats>,
     pub examples: Vec<Example>,
+    /// Removed documents (`id, url, stage, reason`), when asked for.
+    pub exclusions: Option<RecordBatch>,
+}
+
+/// What the runner keeps about removed documents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// Examples per stage and reason, for dry runs.
+    pub examples_per_reason: usize,
+    /// Whether to list every removed document ([`Processed::exclusions`]).
+    pub exclusions: bool,
 }
 
 /// Runs `stages` over a window of batches in parallel; results keep input order.
@@ -71,80 +84,227 @@ pub fn process_window(
     pool: &rayon::ThreadPool,
     stages: &[BuiltStage],
     window: Vec<RecordBatch>,
-    examples_per_reason: usize,
+    keep: Keep,
 ) -> Result<Vec<Processed>, Error> {
     pool.install(|| {
         window
             .into_par_iter()
-            .map(|b| apply_stages(stages, b, examples_per_reason))
+            .map(|b| apply_stages(stages, b, keep))
             .collect()
     })
 }
 
-/// Runs every stage over one batch.
+/// Runs every stage over one batch. Consecutive per-document filters run as one
+/// chain ([`doc::run_chain`]) sharing one text analysis per document.
 pub fn apply_stages(
     stages: &[BuiltStage],
     mut batch: RecordBatch,
-    examples_per_reason: usize,
+    keep: Keep,
 ) -> Result<Processed, Error> {
-    let mut steps = Vec::with_capacity(stages.len());
-    let mut examples = Vec::new();
-    for (i, s) in stages.iter().enumerate() {
-        let mut st = StepStats::named(&s.name);
+    let mut steps: Vec<StepStats> = stages.iter().map(|s| StepStats::named(&s.name)).collect();
+    let mut removed = Removed::new(keep);
+    let mut i = 0;
+    while i < stages.len() {
+        let chain: Vec<&dyn DocFilter> = stages[i..]
+            .iter()
+            .map_while(|s| s.stage.doc_filter())
+            .collect();
+        if !chain.is_empty() {
+            let n = chain.len();
+            let cols = Columns::of(&batch);
+            let mut sink = ChainStats {
+                first: i,
+                stages,
+                steps: &mut steps,
+                removed: &mut removed,
+                cols: &cols,
+            };
+            let out = doc::run_chain(&chain, &batch, &mut sink, true)?;
+            for st in &mut steps[i..i + n] {
+                st.docs_out = st.docs_in - st.reasons.values().sum::<u64>();
+            }
+            batch = out;
+            i += n;
+            continue;
+        }
+        let s = &stages[i];
+        let st = &mut steps[i];
         st.docs_in = batch.num_rows() as u64;
         st.bytes_in = document::text_bytes(&batch) as u64;
         let t = Instant::now();
         if batch.num_rows() > 0 {
-            match s.stage.apply(&batch)? {
-                Output::Batch(b) => batch = b,
-                Output::Verdicts(codes) => {
-                    if codes.len() != batch.num_rows() {
-                        return Err(Error::internal(format!(
-                            "stage {} judged {} rows of a {}-row batch",
-                            s.name,
-                            codes.len(),
-                            batch.num_rows()
-                        )));
+            let codes = match s.stage.apply(&batch)? {
+                Output::Batch(b) => {
+                    batch = b;
+                    None
+                }
+                Output::Verdicts(codes) => Some(codes),
+                Output::Judged(b, codes) => {
+                    batch = b;
+                    Some(codes)
+                }
+            };
+            if let Some(codes) = codes {
+                if codes.len() != batch.num_rows() {
+                    return Err(Error::internal(format!(
+                        "stage {} judged {} rows of a {}-row batch",
+                        s.name,
+                        codes.len(),
+                        batch.num_rows()
+                    )));
+                }
+                if codes.iter().any(|&c| c != 0) {
+                    let cols = Columns::of(&batch);
+                    for (row, &c) in codes.iter().enumerate().filter(|(_, c)| **c != 0) {
+                        removed.add(i, s, st, &cols, row, c);
                     }
-                    if codes.iter().any(|&c| c != 0) {
-                        let reasons = s.stage.reasons();
-                        let cols = Columns::of(&batch);
-                        let mut counts = vec![0u64; reasons.len() + 1];
-                        for (row, &c) in codes.iter().enumerate() {
-                            if c == 0 {
-                                continue;
-                            }
-                            let c = usize::from(c).min(reasons.len());
-                            counts[c] += 1;
-                            if counts[c] as usize <= examples_per_reason {
-                                examples.push(example(i, reason_name(reasons, c), &cols, row));
-                            }
-                        }
-                        for (c, &n) in counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
-                            st.reasons.insert(reason_name(reasons, c).to_string(), n);
-                        }
-                        let keep: BooleanArray = codes.iter().map(|&c| Some(c == 0)).collect();
-                        batch = arrow::compute::filter_record_batch(&batch, &keep)
-                            .map_err(|e| Error::internal(format!("filter: {e}")))?;
-                    }
+                    let keep: BooleanArray = codes.iter().map(|&c| Some(c == 0)).collect();
+                    batch = arrow::compute::filter_record_batch(&batch, &keep)
+                        .map_err(|e| Error::internal(format!("filter: {e}")))?;
                 }
             }
         }
         st.nanos = t.elapsed().as_nanos() as u64;
         st.docs_out = batch.num_rows() as u64;
-        steps.push(st);
+        i += 1;
     }
+    let exclusions = removed.exclusions.map(|b| b.finish()).transpose()?;
     Ok(Processed {
         batch,
         steps,
-        examples,
+        examples: removed.examples,
+        exclusions,
     })
+}
+
+/// Removed documents of one batch: counts per reason, examples, exclusions.
+struct Removed {
+    keep: Keep,
+    examples: Vec<Example>,
+    /// Examples taken so far per `(stage, code)`.
+    shown: Vec<((usize, u8), usize)>,
+    exclusions: Option<ExclusionsBuilder>,
+}
+
+impl Removed {
+    fn new(keep: Keep) -> Self {
+        Self {
+            keep,
+            examples: Vec::new(),
+            shown: Vec::new(),
+            exclusions: keep.exclusions.then(ExclusionsBuilder::default),
+        }
+    }
+
+    /// Stage `i` removed `row` of the batch `cols` belongs to, for code `c`.
+    fn add(
+        &mut self,
+        i: usize,
+        s: &BuiltStage,
+        st: &mut StepStats,
+        cols: &Columns<'_>,
+        row: usize,
+        c: u8,
+    ) {
+        let reason = reason_name(s.stage.reasons(), usize::from(c));
+        match st.reasons.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                st.reasons.insert(reason.to_string(), 1);
+            }
+        }
+        if self.keep.examples_per_reason > 0 {
+            let shown = match self.shown.iter_mut().find(|(k, _)| *k == (i, c)) {
+                Some((_, n)) => n,
+                None => {
+                    self.shown.push(((i, c), 0));
+                    &mut self.shown.last_mut().expect("just pushed").1
+                }
+            };
+            if *shown < self.keep.examples_per_reason {
+                *shown += 1;
+                self.examples.push(example(i, reason, cols, row));
+            }
+        }
+        if let Some(x) = &mut self.exclusions {
+            x.push(cols, row, &s.name, reason);
+        }
+    }
+}
+
+/// Statistics of a chain of per-document filters starting at stage `first`.
+struct ChainStats<'a> {
+    first: usize,
+    stages: &'a [BuiltStage],
+    steps: &'a mut [StepStats],
+    removed: &'a mut Removed,
+    cols: &'a Columns<'a>,
+}
+
+impl ChainSink for ChainStats<'_> {
+    fn seen(&mut self, filter: usize, bytes: usize, nanos: u64) {
+        let st = &mut self.steps[self.first + filter];
+        st.docs_in += 1;
+        st.bytes_in += bytes as u64;
+        st.nanos += nanos;
+    }
+
+    fn dropped(&mut self, filter: usize, row: usize, code: u8) {
+        let i = self.first + filter;
+        self.removed
+            .add(i, &self.stages[i], &mut self.steps[i], self.cols, row, code);
+    }
+}
+
+/// Builds the exclusions batch: `id, url, stage, reason`.
+#[derive(Default)]
+struct ExclusionsBuilder {
+    id: StringBuilder,
+    url: StringBuilder,
+    stage: StringBuilder,
+    reason: StringBuilder,
+}
+
+impl ExclusionsBuilder {
+    fn push(&mut self, cols: &Columns<'_>, row: usize, stage: &str, reason: &str) {
+        self.id.append_value(cols.id.value(row));
+        self.url
+            .append_option(cols.url.filter(|u| u.is_valid(row)).map(|u| u.value(row)));
+        self.stage.append_value(stage);
+        self.reason.append_value(reason);
+    }
+
+    fn finish(mut self) -> Result<RecordBatch, Error> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.url.finish()),
+            Arc::new(self.stage.finish()),
+            Arc::new(self.reason.finish()),
+        ];
+        RecordBatch::try_new(exclusions_schema(), columns)
+            .map_err(|e| Error::internal(format!("exclusions batch: {e}")))
+    }
+}
+
+/// The schema of exclusions files: `id, url, stage, reason`.
+pub fn exclusions_schema() -> SchemaRef {
+    static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(Schema::new(vec![
+                Field::new("id", DataType::Utf8, false),
+                Field::new("url", DataType::Utf8, true),
+                Field::new("stage", DataType::Utf8, false),
+                Field::new("reason", DataType::Utf8, false),
+            ]))
+        })
+        .clone()
 }
 
 /// The name of verdict code `c` (1-based); codes past the list are a stage bug
 /// reported as `unknown`.
 fn reason_name(reasons: &[&'static str], c: usize) -> &'static str {
-    reasons.get(c - 1).copied().unwrap_or("unknown")
+    reasons.get(c.wrapping_sub(1)).copied().unwrap_or("unknown")
 }
 
 fn example(stage: usize, reason: &str, cols: &Columns<'_>, row: usize) -> Example {

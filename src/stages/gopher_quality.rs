@@ -5,11 +5,9 @@
 //! "symbol" when every character is punctuation. A threshold of `0` turns its
 //! rule off, as `None` or `0` does in datatrove.
 
-use arrow::array::RecordBatch;
-
-use super::text::{self, Analysis};
-use super::{Output, Stage, StageConfigure, StageContext};
-use crate::document::Columns;
+use super::doc::{Doc, DocFilter};
+use super::text;
+use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
 crate::config_struct! {
@@ -103,24 +101,16 @@ impl Stage for GopherQuality {
         REASONS
     }
 
-    fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
-        let texts = Columns::of(batch).text;
-        let mut analysis = Analysis::default();
-        let verdicts = texts
-            .iter()
-            .map(|t| {
-                let t = t.unwrap_or("");
-                analysis.run(t);
-                self.judge(t, &analysis)
-            })
-            .collect();
-        Ok(Output::Verdicts(verdicts))
+    fn doc_filter(&self) -> Option<&dyn DocFilter> {
+        Some(self)
     }
 }
 
-impl GopherQuality {
+impl DocFilter for GopherQuality {
     /// `0` to keep, else the 1-based index of the reason in [`REASONS`].
-    pub fn judge(&self, t: &str, a: &Analysis) -> u8 {
+    fn judge(&self, doc: &mut Doc<'_>) -> u8 {
+        let t = doc.text();
+        let a = doc.analysis();
         let c = &self.config;
         let n_words = a.words.len();
         let (mut content, mut content_chars) = (0usize, 0usize);
@@ -215,6 +205,7 @@ fn ratio(num: usize, den: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages::doc;
 
     fn stage() -> GopherQuality {
         GopherQuality {
@@ -223,9 +214,7 @@ mod tests {
     }
 
     fn judge(t: &str) -> &'static str {
-        let mut a = Analysis::default();
-        a.run(t);
-        match stage().judge(t, &a) {
+        match doc::judge_text(&stage(), t, None).0 {
             0 => "keep",
             k => REASONS[k as usize - 1],
         }

@@ -7,11 +7,9 @@
 //! A line or paragraph threshold of `0` turns its rule off, as in datatrove; an
 //! empty n-gram list turns those rules off.
 
-use arrow::array::RecordBatch;
-
-use super::text::{self, Analysis};
-use super::{Output, Stage, StageConfigure, StageContext};
-use crate::document::Columns;
+use super::doc::{Doc, DocFilter};
+use super::text;
+use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
 crate::config_struct! {
@@ -109,20 +107,14 @@ impl Stage for GopherRepetition {
         self.reasons
     }
 
-    fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
-        let texts = Columns::of(batch).text;
-        let mut analysis = Analysis::default();
-        let verdicts = texts
-            .iter()
-            .map(|t| self.judge(t.unwrap_or(""), &mut analysis))
-            .collect();
-        Ok(Output::Verdicts(verdicts))
+    fn doc_filter(&self) -> Option<&dyn DocFilter> {
+        Some(self)
     }
 }
 
-impl GopherRepetition {
-    /// `0` to keep, else the 1-based index of the reason in `reasons()`.
-    pub fn judge(&self, t: &str, a: &mut Analysis) -> u8 {
+impl DocFilter for GopherRepetition {
+    fn judge(&self, doc: &mut Doc<'_>) -> u8 {
+        let t = doc.text();
         let c = &self.config;
         if t.is_empty() {
             return 1;
@@ -131,6 +123,7 @@ impl GopherRepetition {
         // datatrove tests thresholds for truthiness, so `0` turns a rule off.
         let over = |m: f64, v: f64| m != 0.0 && v > m;
 
+        let a = doc.scratch();
         let (n, dup, dup_chars) = a.duplicates(text::split_newline_runs(t.trim(), 2));
         if over(c.dup_para_frac, dup as f64 / n as f64) {
             return 2;
@@ -145,7 +138,7 @@ impl GopherRepetition {
         if over(c.dup_line_char_frac, dup_chars as f64 / chars) {
             return 5;
         }
-        a.run(t);
+        let a = doc.analysis();
         let mut code = FIXED_REASONS.len() as u8;
         for &(n, frac) in &c.top_n_grams {
             code += 1;
@@ -168,11 +161,12 @@ impl GopherRepetition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages::doc;
 
     fn judge(t: &str) -> &'static str {
         let config: GopherRepetitionConfig = crate::fields::defaults();
         let stage = config.runtime();
-        match stage.judge(t, &mut Analysis::default()) {
+        match doc::judge_text(&stage, t, None).0 {
             0 => "keep",
             k => stage.reasons[k as usize - 1],
         }

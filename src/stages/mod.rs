@@ -4,9 +4,12 @@
 //! drop for one of the stage's named reasons) or returns a new batch with the same
 //! rows ([`Output::Batch`], e.g. `tokenize` adding a `tokens` column). Stages are
 //! synchronous and stateless across batches, so the runner may apply them to many
-//! batches at once. Registration is the one [`stages!`] list below: adding a stage
+//! batches at once. Per-document filters implement [`doc::DocFilter`] instead,
+//! so the runner can run consecutive ones as one chain over a shared analysis
+//! ([`doc`]), and may rewrite text there. Registration is the one [`stages!`] list below: adding a stage
 //! is a file plus a line there. Stages must not know where batches come from or go.
 
+pub mod doc;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod length;
@@ -28,6 +31,9 @@ pub enum Output {
     Verdicts(Vec<u8>),
     /// The same rows with new or changed columns.
     Batch(RecordBatch),
+    /// The same rows with new or changed columns, then judged as by `Verdicts`
+    /// (e.g. `language` adding a score and dropping other languages).
+    Judged(RecordBatch, Vec<u8>),
 }
 
 /// The runtime side of a stage.
@@ -37,8 +43,20 @@ pub trait Stage: Send + Sync {
         &[]
     }
 
-    /// Applies the stage to one batch.
-    fn apply(&self, batch: &RecordBatch) -> Result<Output, Error>;
+    /// Applies the stage to one batch. Stages that are [`doc::DocFilter`]s need
+    /// not implement it: the runner runs them through [`doc::run_chain`].
+    fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
+        match self.doc_filter() {
+            Some(f) => Ok(Output::Verdicts(doc::verdicts(f, batch))),
+            None => Err(Error::internal("stage has neither apply nor doc_filter")),
+        }
+    }
+
+    /// Set by per-document filters, which the runner fuses into chains that
+    /// share one text analysis per document.
+    fn doc_filter(&self) -> Option<&dyn doc::DocFilter> {
+        None
+    }
 
     /// Set by stages that produce the `tokens` column.
     fn token_info(&self) -> Option<tokenize::TokenInfo> {
