@@ -4,6 +4,7 @@ pub mod bench;
 pub mod inspect;
 pub mod list;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod tokenizer;
 pub mod validate;
@@ -30,6 +31,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Decode a token file back to text.
     Inspect(inspect::Args),
+    /// Count what a finished run removed, per stage and reason.
+    Report(report::Args),
     /// Tokenizer tools.
     Tokenizer(tokenizer::Args),
     /// Measure throughput and memory against the peer baselines.
@@ -44,6 +47,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::List(a) => list::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Report(a) => report::run(a),
         Command::Tokenizer(a) => tokenizer::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -71,6 +71,9 @@ crate::config_struct! {
         pub work: Option<String> = None,
         /// Also write the surviving documents as Parquet (zstd) under `documents/`.
         pub documents: bool = false,
+        /// Also write every removed document's `id`, `url`, `stage` (its name)
+        /// and `reason` as Parquet under `exclusions/`; `shardwise report` counts them.
+        pub exclusions: bool = false,
     }
 }
 

@@ -62,7 +62,8 @@ pub fn write_index(
         stats.merge(&m.stats);
         match &m.quarantined {
             Some(why) => quarantined.push((m.shard.clone(), why.clone())),
-            None if m.outputs.files.iter().any(|f| f.key.ends_with(".idx")) => {
+            // Token files, documents or exclusions: every shard that wrote something.
+            None if !m.outputs.files.is_empty() => {
                 outputs.push(IndexedOutput {
                     prefix: m.prefix.clone(),
                     shard: m.shard.clone(),

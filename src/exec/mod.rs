@@ -514,6 +514,10 @@ fn process_shard(
     if job.pipeline.output.documents {
         keys.push(documents_key(prefix));
     }
+    if job.pipeline.output.exclusions {
+        keys.push(exclusions_key(prefix));
+    }
+    let mut exclusions: Option<DocumentsWriter> = None;
     if let Some(reader) = reader {
         if let Some(t) = &job.tokens {
             writers.push(Box::new(MegatronWriter::create(
@@ -529,6 +533,16 @@ fn process_shard(
                 &job.pipeline.output.uri,
                 &documents_key(prefix),
             )?));
+        }
+        if job.pipeline.output.exclusions {
+            exclusions = Some(
+                DocumentsWriter::create(
+                    job.out_store.clone(),
+                    &job.pipeline.output.uri,
+                    &exclusions_key(prefix),
+                )?
+                .with_empty_schema(runner::exclusions_schema()),
+            );
         }
         let (tx, rx) = crossbeam_channel::bounded::<Msg>(job.window);
         let outcome: Result<bool, Error> = std::thread::scope(|scope| {
@@ -611,7 +625,7 @@ fn process_shard(
                     window_batches,
                     runner::Keep {
                         examples_per_reason: opts.examples_per_reason,
-                        exclusions: false,
+                        exclusions: exclusions.is_some(),
                     },
                 )?;
                 for p in processed {
@@ -624,6 +638,9 @@ fn process_shard(
                     write_step.bytes_in += crate::document::text_bytes(&p.batch) as u64;
                     for w in writers.iter_mut() {
                         w.write(&p.batch)?;
+                    }
+                    if let (Some(w), Some(x)) = (&mut exclusions, &p.exclusions) {
+                        w.write(x)?;
                     }
                     write_step.nanos += t.elapsed().as_nanos() as u64;
                     write_step.docs_out += p.batch.num_rows() as u64;
@@ -645,6 +662,7 @@ fn process_shard(
         // uncommitted objects vanish with their writers, and files an earlier,
         // killed attempt committed are deleted.
         drop(writers);
+        drop(exclusions);
         write_step = StepStats::named("write");
         for key in &keys {
             job.out_store
@@ -657,6 +675,9 @@ fn process_shard(
             outputs.files.extend(s.files);
             outputs.docs = outputs.docs.max(s.docs);
             outputs.tokens += s.tokens;
+        }
+        if let Some(w) = exclusions {
+            outputs.files.extend(Box::new(w).finish()?.files);
         }
         write_step.nanos += t.elapsed().as_nanos() as u64;
     }
@@ -685,6 +706,14 @@ fn process_shard(
 fn documents_key(prefix: &str) -> String {
     format!(
         "documents/{}.parquet",
+        prefix.strip_prefix("tokens/").unwrap_or(prefix)
+    )
+}
+
+/// Where a shard's removed documents are listed.
+pub fn exclusions_key(prefix: &str) -> String {
+    format!(
+        "exclusions/{}.parquet",
         prefix.strip_prefix("tokens/").unwrap_or(prefix)
     )
 }

@@ -10,6 +10,7 @@
 //! is a file plus a line there. Stages must not know where batches come from or go.
 
 pub mod doc;
+pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod length;
@@ -159,6 +160,7 @@ macro_rules! stages {
 }
 
 stages! {
+    FinewebQuality(fineweb_quality::FineWebQualityConfig),
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),
     Length(length::LengthConfig),

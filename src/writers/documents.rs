@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -33,6 +33,8 @@ pub struct DocumentsWriter {
     /// The object until the first batch fixes the schema; then the Parquet writer owns it.
     state: State,
     docs: u64,
+    /// The schema of a file no batch was written to.
+    empty_schema: SchemaRef,
 }
 
 enum State {
@@ -53,7 +55,15 @@ impl DocumentsWriter {
             uri,
             state: State::Open(Hashing::new(object)),
             docs: 0,
+            empty_schema: document::schema(),
         })
+    }
+
+    /// Sets the schema written when no batch arrives (e.g. the exclusions
+    /// schema), instead of the reader schema.
+    pub fn with_empty_schema(mut self, schema: SchemaRef) -> Self {
+        self.empty_schema = schema;
+        self
     }
 
     /// The writer settings: zstd, size-bounded row groups.
@@ -120,7 +130,7 @@ impl ShardWriter for DocumentsWriter {
     fn finish(mut self: Box<Self>) -> Result<WriterSummary, Error> {
         if matches!(self.state, State::Open(_)) {
             // No documents survived: still a valid file, with the reader schema.
-            self.start(Arc::new(Schema::clone(&document::schema())))?;
+            self.start(self.empty_schema.clone())?;
         }
         let State::Writing(w) = std::mem::replace(&mut self.state, State::Poisoned) else {
             return Err(Error::internal(format!(
