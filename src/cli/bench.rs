@@ -106,6 +106,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     eprintln!("one thread: read → length → sql → tokenize → write");
     let one = run_pipeline(&work, &tokenizer, &corpus.shards, "out-1", 1)?;
+    eprintln!("one thread: each heuristic filter alone, then the FineWeb chain");
+    let filters = filter_corpus_runs(&work, &corpus.shards)?;
     eprintln!("{cores} threads: the same, end to end");
     let all = run_pipeline(&work, &tokenizer, &corpus.shards, "out-n", cores)?;
 
@@ -165,6 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             report.push_str(&format!("  datatrove {step}: {mbps:.3} MB/s\n"));
         }
     }
+    report.push_str(&filter_report(&filters, baselines.as_ref()));
     println!("{report}");
     if let Some(s) = &store {
         println!("{}", s.report());
@@ -182,7 +185,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         "end_to_end_mb_per_s_n": e2en,
         "tokenize_mb_per_s_per_core": tokenize_step,
         "peak_rss": {"small_shard_bytes": rss_small.0, "small_rss": rss_small.1, "large_shard_bytes": rss_large.0, "large_rss": rss_large.1},
-        "baselines": baselines.as_ref().map(|b| json!({"mb": b.mb, "shardwise_tokenize": b.ours_tokenize, "hf_tokenizers": b.hf_tokenize, "datatrove": b.datatrove})),
+        "baselines": baselines.as_ref().map(|b| json!({"mb": b.mb, "shardwise_tokenize": b.ours_tokenize, "hf_tokenizers": b.hf_tokenize, "datatrove": b.datatrove, "shardwise_filters_same_docs": b.ours_filters})),
+        "filters_one_thread_mb_per_s": filters,
     });
     std::fs::write(work.join("bench.json"), serde_json::to_vec_pretty(&out)?)?;
     eprintln!("wrote {}", work.join("bench.json").display());
@@ -509,6 +513,8 @@ struct Baselines {
     ours_tokenize: f64,
     hf_tokenize: f64,
     datatrove: Vec<(String, f64)>,
+    /// Our filters (and chain) on the same documents, MB/s on one core.
+    ours_filters: Vec<(String, f64)>,
 }
 
 /// The peer baselines on the first `--baseline-mb` MB of `shard`, and our
@@ -602,10 +608,167 @@ fn baselines(
             .map_err(anyhow::Error::msg)?;
     }
     let ours = total as f64 / 1e6 / t.elapsed().as_secs_f64();
+    let ours_filters = filters_on_texts(&texts)?;
     Ok(Baselines {
         mb,
         ours_tokenize: ours,
         hf_tokenize: hf,
         datatrove,
+        ours_filters,
     })
+}
+
+/// The filters `datatrove_bench.py` measures, configured as it configures them,
+/// in the order of its (and FineWeb's) chain.
+const FILTERS: &[(&str, &str)] = &[
+    ("gopher_repetition", "kind = \"gopher_repetition\"\n"),
+    ("gopher_quality", "kind = \"gopher_quality\"\n"),
+    (
+        "c4_quality",
+        "kind = \"c4_quality\"\nfilter_no_terminal_punct = false\n",
+    ),
+    ("fineweb_quality", "kind = \"fineweb_quality\"\n"),
+];
+
+/// The name under which a chain of all [`FILTERS`] is reported.
+const CHAIN: &str = "fineweb_chain";
+
+/// A pipeline running `stages` (TOML `[[stage]]` bodies) over `paths`, no output.
+fn filter_pipeline(paths: &[PathBuf], stages: &[&str]) -> String {
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| format!("{:?}", p.display().to_string()))
+        .collect();
+    let stages: String = stages.iter().map(|s| format!("[[stage]]\n{s}")).collect();
+    format!(
+        "version = 1\nname = \"bench-filters\"\n[input]\npaths = [{}]\n{stages}[output]\nuri = \"unused\"\n",
+        paths.join(", ")
+    )
+}
+
+/// MB of text per CPU second of the stages named (the chain: of all of them
+/// together, over the text that entered the first).
+fn stages_mb_per_s(steps: &[shardwise::stats::StepStats], names: &[&str]) -> f64 {
+    let ours: Vec<_> = steps
+        .iter()
+        .filter(|s| names.contains(&s.name.as_str()))
+        .collect();
+    let nanos: u64 = ours.iter().map(|s| s.nanos).sum();
+    let bytes = ours.first().map_or(0, |s| s.bytes_in);
+    bytes as f64 / 1e6 / (nanos.max(1) as f64 / 1e9)
+}
+
+/// Each filter alone, then the chain, over the whole corpus on one thread.
+fn filter_corpus_runs(work: &Path, shards: &[PathBuf]) -> anyhow::Result<Vec<(String, f64)>> {
+    let names: Vec<&str> = FILTERS.iter().map(|f| f.0).collect();
+    let mut runs: Vec<(String, Vec<&str>, Vec<&str>)> = FILTERS
+        .iter()
+        .map(|(name, stage)| (name.to_string(), vec![*name], vec![*stage]))
+        .collect();
+    runs.push((
+        CHAIN.into(),
+        names.clone(),
+        FILTERS.iter().map(|f| f.1).collect(),
+    ));
+    let mut out = Vec::new();
+    for (name, measured, stages) in runs {
+        let dir = work.join(format!("out-filter-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut p = config::load("bench-filters", &filter_pipeline(shards, &stages), &[])?;
+        p.redirect_output(&dir.display().to_string());
+        let report = exec::run(&p, &Stores::new(), &run_options(1, Some(1)))?;
+        out.push((name, stages_mb_per_s(&report.stats.steps, &measured)));
+    }
+    Ok(out)
+}
+
+/// Each filter alone, then the chain, over exactly `texts` (the documents the
+/// datatrove baseline read), in batches as a reader would make them, on one thread.
+fn filters_on_texts(texts: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
+    use shardwise::document::{BatchBuilder, DocRef};
+    use shardwise::exec::runner::{self, BuiltStage, Keep};
+    use shardwise::stages::StageContext;
+
+    let mut batches = Vec::new();
+    let mut b = BatchBuilder::new(0, "bench");
+    for (i, t) in texts.iter().enumerate() {
+        b.push(&DocRef {
+            text: t,
+            ..Default::default()
+        });
+        if (i + 1) % 1000 == 0 {
+            batches.push(b.flush());
+        }
+    }
+    batches.push(b.flush());
+    let stores = Stores::new();
+    let names: Vec<&str> = FILTERS.iter().map(|f| f.0).collect();
+    let mut runs: Vec<(String, Vec<&str>)> = FILTERS
+        .iter()
+        .map(|(name, stage)| (name.to_string(), vec![*stage]))
+        .collect();
+    runs.push((CHAIN.into(), FILTERS.iter().map(|f| f.1).collect()));
+    let mut out = Vec::new();
+    for (name, stages) in runs {
+        let p = config::load("bench-filters", &filter_pipeline(&[], &stages), &[])?;
+        let built: Vec<BuiltStage> = p
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(index, s)| {
+                Ok(BuiltStage {
+                    name: s.kind().to_string(),
+                    stage: s.build(&StageContext {
+                        index,
+                        stores: &stores,
+                    })?,
+                })
+            })
+            .collect::<Result<_, shardwise::error::Error>>()?;
+        let mut steps = Vec::new();
+        for batch in &batches {
+            let processed = runner::apply_stages(&built, batch.clone(), Keep::default())?;
+            if steps.is_empty() {
+                steps = processed.steps;
+            } else {
+                for (a, b) in steps.iter_mut().zip(&processed.steps) {
+                    a.merge(b);
+                }
+            }
+        }
+        out.push((name, stages_mb_per_s(&steps, &names)));
+    }
+    Ok(out)
+}
+
+/// The filter table: ours on the corpus, ours and datatrove's on the same
+/// documents, and the ratio.
+fn filter_report(corpus: &[(String, f64)], b: Option<&Baselines>) -> String {
+    let mut r = String::from(
+        "\nfilters, one core (MB of text per CPU second):\n  filter              corpus    same docs   datatrove     ratio\n",
+    );
+    for (name, mbps) in corpus {
+        let same = b.and_then(|b| b.ours_filters.iter().find(|f| &f.0 == name).map(|f| f.1));
+        // datatrove's bench only times its chain with MinHash signatures added.
+        let peer_name = if name == CHAIN {
+            "fineweb_chain_plus_minhash"
+        } else {
+            name.as_str()
+        };
+        let peer = b.and_then(|b| b.datatrove.iter().find(|f| f.0 == peer_name).map(|f| f.1));
+        let cell = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}"));
+        let ratio = match (same, peer) {
+            (Some(a), Some(p)) if p > 0.0 => format!("{:.0}x", a / p),
+            _ => "-".into(),
+        };
+        r.push_str(&format!(
+            "  {name:<18} {mbps:>7.1} {:>11} {:>11} {ratio:>9}\n",
+            cell(same),
+            cell(peer),
+        ));
+    }
+    if b.is_some() {
+        r.push_str("  (the chain's datatrove figure includes its MinHash signatures; shardwise has no dedup yet)\n");
+    }
+    r
 }

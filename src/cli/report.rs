@@ -37,8 +37,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ),
         e => Error::from(e).into(),
     })?;
-    let index: DatasetIndex =
-        serde_json::from_slice(&bytes).with_context(|| format!("{index_uri}: not a dataset index"))?;
+    let index: DatasetIndex = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{index_uri}: not a dataset index"))?;
 
     let mut removed: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut files = 0;
@@ -81,7 +81,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         args.output, index.documents, total, index.shards
     )?;
     if total > 0 {
-        writeln!(out, "{:<24} {:<32} {:>12} {:>7}", "stage", "reason", "documents", "share")?;
+        writeln!(
+            out,
+            "{:<24} {:<32} {:>12} {:>7}",
+            "stage", "reason", "documents", "share"
+        )?;
         for ((stage, reason), n) in &removed {
             let share = 100.0 * *n as f64 / (index.documents + total) as f64;
             writeln!(out, "{stage:<24} {reason:<32} {n:>12} {share:>6.2}%")?;
@@ -115,7 +119,10 @@ fn count(
     let mask = ProjectionMask::leaves(schema, cols);
     for batch in builder.with_projection(mask).build()? {
         let batch = batch.with_context(|| format!("{uri}: unreadable"))?;
-        let (stage, reason) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>());
+        let (stage, reason) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_string::<i32>(),
+        );
         for row in 0..batch.num_rows() {
             if stage.is_valid(row) && reason.is_valid(row) {
                 *removed

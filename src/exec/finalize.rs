@@ -63,14 +63,12 @@ pub fn write_index(
         match &m.quarantined {
             Some(why) => quarantined.push((m.shard.clone(), why.clone())),
             // Token files, documents or exclusions: every shard that wrote something.
-            None if !m.outputs.files.is_empty() => {
-                outputs.push(IndexedOutput {
-                    prefix: m.prefix.clone(),
-                    shard: m.shard.clone(),
-                    documents: m.outputs.docs,
-                    tokens: m.outputs.tokens,
-                })
-            }
+            None if !m.outputs.files.is_empty() => outputs.push(IndexedOutput {
+                prefix: m.prefix.clone(),
+                shard: m.shard.clone(),
+                documents: m.outputs.docs,
+                tokens: m.outputs.tokens,
+            }),
             None => {}
         }
     }

@@ -46,7 +46,12 @@ impl StageConfigure for FineWebQualityConfig {
         self.stop_chars
             .iter()
             .any(String::is_empty)
-            .then(|| ("stop_chars".to_string(), "holds an empty string".to_string()))
+            .then(|| {
+                (
+                    "stop_chars".to_string(),
+                    "holds an empty string".to_string(),
+                )
+            })
             .into_iter()
             .collect()
     }
@@ -91,8 +96,7 @@ impl DocFilter for FineWebQuality {
             n += 1;
             punct += usize::from(self.ends_with_stop(line));
             short += usize::from(
-                line.len() <= c.short_line_length
-                    || line.chars().count() <= c.short_line_length,
+                line.len() <= c.short_line_length || line.chars().count() <= c.short_line_length,
             );
         }
         if n == 0 {
@@ -127,7 +131,10 @@ impl FineWebQuality {
                 .next_back()
                 .is_some_and(|ch| TERMINAL_PUNCTUATION.contains(ch))
         } else {
-            self.config.stop_chars.iter().any(|s| line.ends_with(s.as_str()))
+            self.config
+                .stop_chars
+                .iter()
+                .any(|s| line.ends_with(s.as_str()))
         }
     }
 }
@@ -153,6 +160,97 @@ mod tests {
             0 => "keep",
             k => REASONS[k as usize - 1],
         }
+    }
+
+    /// Cases and answers from datatrove 0.10.1's `FineWebQualityFilter()`.
+    #[test]
+    fn edge_cases_match_datatrove() {
+        let long =
+            "This is a sentence that is long enough to count as a proper line of text. ".repeat(3);
+        let giant = vec!["word"; 20_000].join(" ");
+        let crlf = format!(
+            "{}\r\nAnother proper sentence in this text, it is long enough.\r\n",
+            long.trim()
+        );
+        let crlf_dup = [
+            "This line ends with a period but carries CR.",
+            "Second line here that also ends in a full stop.",
+        ]
+        .repeat(3)
+        .join("\r\n");
+        let dup_lines = [
+            long.clone(),
+            "Subscribe to our newsletter for more news today.".into(),
+            "Subscribe to our newsletter for more news today.".into(),
+            format!("{long} extra."),
+        ]
+        .join("\n");
+        let list: Vec<String> = (0..10)
+            .map(|i| format!("Item number {i} in this list, it is long enough."))
+            .collect();
+        let trailing = std::iter::once(format!("{long} "))
+            .chain(std::iter::repeat_n(
+                "Another line without punctuation that is long enough".to_string(),
+                8,
+            ))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("empty", "".into(), "empty"),
+            ("whitespace", " \n\t \n  ".into(), "empty"),
+            ("py_space_only", "\u{1c}\u{1d} \n\u{1f}".into(), "empty"),
+            ("one_giant_line", format!("{giant}."), "keep"),
+            ("giant_line_no_punct", giant.clone(), "line_punct_ratio"),
+            ("crlf_lines", crlf, "line_punct_ratio"),
+            ("crlf_no_punct_counted", crlf_dup, "char_dup_ratio"),
+            (
+                "cjk",
+                "今天天气很好。我们去公园散步吧，那里有很多花。\n他说他明天会来。这是一个很长的句子，用来测试过滤器的行为。".into(),
+                "short_line_ratio",
+            ),
+            (
+                "devanagari",
+                "यह एक परीक्षण वाक्य है जो पर्याप्त लंबा होना चाहिए।\nयह दूसरा वाक्य है जो भी पर्याप्त लंबा होना चाहिए।".into(),
+                "keep",
+            ),
+            (
+                "short_lines",
+                "Home.\nAbout us.\nContact.\nA longer line of text that definitely exceeds thirty characters.".into(),
+                "short_line_ratio",
+            ),
+            ("dup_lines", dup_lines, "char_dup_ratio"),
+            ("list_ratio", list.join("\n"), "keep"),
+            ("trailing_space_after_period", trailing, "line_punct_ratio"),
+            (
+                "exactly_30_chars",
+                format!("{}.\n{}.\n{}.", "a".repeat(29), "b".repeat(30), "c".repeat(31)),
+                "list_ratio",
+            ),
+            (
+                "terminal_unicode",
+                "これは十分に長い日本語の文章です、テストのために書きました。\nЭто достаточно длинная строка на русском языке!\nهل هذه جملة طويلة بما فيه الكفاية للاختبار؟".into(),
+                "keep",
+            ),
+            (
+                "blank_lines_between",
+                format!("{long}\n\n\n   \n{}", long.replace("sentence", "phrase")),
+                "line_punct_ratio",
+            ),
+        ];
+        for (name, t, want) in cases {
+            assert_eq!(judge(&t), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn custom_stop_chars_replace_the_default_set() {
+        let config = FineWebQualityConfig {
+            stop_chars: vec![";".into()],
+            ..crate::fields::defaults()
+        };
+        let stage = FineWebQuality { config };
+        let t = "A line that is long enough to count here.\nAnother line long enough, ending in a period.";
+        assert_eq!(doc::judge_text(&stage, t, None).0, 2);
     }
 
     #[test]

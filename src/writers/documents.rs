@@ -159,7 +159,7 @@ mod tests {
     use crate::document::{BatchBuilder, DocRef};
     use crate::store::LocalStore;
     use arrow::array::{Array, ListBuilder, StringArray, UInt32Builder, UInt64Array};
-    use arrow::datatypes::{DataType, Field};
+    use arrow::datatypes::{DataType, Field, Schema};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn docs(texts: &[&str]) -> RecordBatch {
