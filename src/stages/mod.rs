@@ -9,6 +9,8 @@
 //! ([`doc`]), and may rewrite text there. Registration is the one [`stages!`] list below: adding a stage
 //! is a file plus a line there. Stages must not know where batches come from or go.
 
+pub mod c4_badwords;
+pub mod c4_quality;
 pub mod doc;
 pub mod fineweb_quality;
 pub mod gopher_quality;
@@ -160,6 +162,8 @@ macro_rules! stages {
 }
 
 stages! {
+    C4Badwords(c4_badwords::C4BadwordsConfig),
+    C4Quality(c4_quality::C4QualityConfig),
     FinewebQuality(fineweb_quality::FineWebQualityConfig),
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),

@@ -1250,6 +1250,17 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Whether Python's `str.isspace` holds for `c`: Unicode white space plus the
+/// information separators `\x1c`-`\x1f`, which Rust does not count.
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` with no arguments.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
 /// Reference decisions of datatrove 0.10.1 (`tests/parity/gopher_parity.py`) for
 /// the first documents of a shared real-data file, compared by the stages' tests.
 #[cfg(test)]
