@@ -13,6 +13,7 @@ pub mod doc;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod length;
+pub mod regex;
 pub mod sql;
 pub mod text;
 pub mod tokenize;
@@ -162,6 +163,7 @@ stages! {
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),
     Length(length::LengthConfig),
+    Regex(regex::RegexConfig),
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),
 }
