@@ -17,6 +17,7 @@ pub mod regex;
 pub mod sql;
 pub mod text;
 pub mod tokenize;
+pub mod url_filter;
 
 use arrow::array::RecordBatch;
 use serde::Serialize;
@@ -166,4 +167,5 @@ stages! {
     Regex(regex::RegexConfig),
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),
+    UrlFilter(url_filter::UrlFilterConfig),
 }
