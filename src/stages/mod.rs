@@ -16,9 +16,11 @@ pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod length;
+pub mod regex;
 pub mod sql;
 pub mod text;
 pub mod tokenize;
+pub mod url_filter;
 
 use arrow::array::RecordBatch;
 use serde::Serialize;
@@ -168,6 +170,8 @@ stages! {
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),
     Length(length::LengthConfig),
+    Regex(regex::RegexConfig),
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),
+    UrlFilter(url_filter::UrlFilterConfig),
 }
