@@ -12,6 +12,7 @@
 pub mod doc;
 pub mod gopher_quality;
 pub mod gopher_repetition;
+pub mod language;
 pub mod length;
 pub mod sql;
 pub mod text;
@@ -161,6 +162,7 @@ macro_rules! stages {
 stages! {
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),
+    Language(language::LanguageConfig),
     Length(length::LengthConfig),
     Sql(sql::SqlConfig),
     Tokenize(tokenize::TokenizeConfig),
