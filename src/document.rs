@@ -22,6 +22,8 @@ pub const URL: &str = "url";
 pub const DATE: &str = "date";
 /// Language code when the input has one (`WARC-Identified-Content-Language`).
 pub const LANGUAGE: &str = "language";
+/// Score of `language`, added by the `language` stage (Float32).
+pub const LANGUAGE_SCORE: &str = "language_score";
 /// Every other input field, as a JSON object (JSONL, Parquet) or WARC headers.
 pub const METADATA: &str = "metadata";
 /// Token ids, added by the `tokenize` stage.

@@ -70,7 +70,7 @@ macro_rules! broken {
 
 broken! {
     unknown_kind_lists_the_valid_kinds: "unknown_kind.toml" => [
-        "7:8: stage[0].kind: unknown stage kind `lenght`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, length, regex, sql, tokenize, url_filter",
+        "7:8: stage[0].kind: unknown stage kind `lenght`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, language, length, regex, sql, tokenize, url_filter",
     ];
     wrong_field_type_names_the_expected_type: "wrong_type.toml" => [
         "8:13: stage[0].min_chars: invalid type: string \"ten\", expected usize",
@@ -102,7 +102,7 @@ broken! {
         "7:10: input.format: unknown variant `csv`, expected one of `auto`, `wet`, `warc`, `jsonl`, `parquet`",
         "11:13: stage[0].min_chars: invalid value: integer `-5`, expected usize",
         "12:1: stage[0].min_wrds: unknown field `min_wrds`, expected one of `min_chars`, `max_chars`, `min_words`",
-        "15:8: stage[1].kind: unknown stage kind `dedup`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, length, regex, sql, tokenize, url_filter",
+        "15:8: stage[1].kind: unknown stage kind `dedup`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, language, length, regex, sql, tokenize, url_filter",
         "19:13: stage[2].tokenizer: invalid type: integer `7`, expected a string",
         "21:1: output.uri: missing field `uri`",
     ];
@@ -126,7 +126,7 @@ broken! {
     ];
     missing_version_and_kind_are_both_reported: "missing_version_and_kind.toml" => [
         "1:1: version: missing field `version`; add `version = 1` at the top",
-        "4:1: stage[0].kind: missing field `kind`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, length, regex, sql, tokenize, url_filter",
+        "4:1: stage[0].kind: missing field `kind`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, language, length, regex, sql, tokenize, url_filter",
     ];
 }
 
@@ -277,7 +277,7 @@ fn wrong_set_overrides_are_reported_at_the_flag() {
         "--set stage[9].min_chars=1: stage[9]: index out of range; `stage` has 2 entries",
         "--set output.uri=gs://x: output.uri: gs://x: unsupported URI scheme `gs://` (use a local path, file:// or s3://)",
         "--set input.paths=[\"a\", 3]: input.paths[1]: invalid type: integer `3`, expected a string",
-        "--set stage[1].kind=lenght: stage[1].kind: unknown stage kind `lenght`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, length, regex, sql, tokenize, url_filter",
+        "--set stage[1].kind=lenght: stage[1].kind: unknown stage kind `lenght`; valid kinds: c4_badwords, c4_quality, fineweb_quality, gopher_quality, gopher_repetition, language, length, regex, sql, tokenize, url_filter",
     ]
     .iter()
     .map(|l| format!("{file}: {l}"))

@@ -15,6 +15,7 @@ pub mod doc;
 pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
+pub mod language;
 pub mod length;
 pub mod regex;
 pub mod sql;
@@ -169,6 +170,7 @@ stages! {
     FinewebQuality(fineweb_quality::FineWebQualityConfig),
     GopherQuality(gopher_quality::GopherQualityConfig),
     GopherRepetition(gopher_repetition::GopherRepetitionConfig),
+    Language(language::LanguageConfig),
     Length(length::LengthConfig),
     Regex(regex::RegexConfig),
     Sql(sql::SqlConfig),

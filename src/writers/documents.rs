@@ -253,6 +253,38 @@ mod tests {
     }
 
     #[test]
+    fn extra_columns_such_as_language_score_are_written_after_the_reader_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().display().to_string();
+        let a = docs(&["first", "second"]);
+        let mut fields: Vec<Field> = a
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.push(Field::new(
+            document::LANGUAGE_SCORE,
+            DataType::Float32,
+            true,
+        ));
+        let mut cols = a.columns().to_vec();
+        cols.push(Arc::new(arrow::array::Float32Array::from(vec![
+            Some(0.9),
+            None,
+        ])));
+        let scored = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+        let mut w = Box::new(
+            DocumentsWriter::create(Arc::new(LocalStore), &out, "documents/00/s.parquet").unwrap(),
+        );
+        w.write(&with_tokens(&scored)).unwrap();
+        assert_eq!(w.finish().unwrap().docs, 2);
+        let (batches, _) = read_back(&dir.path().join("documents/00/s.parquet"));
+        let got = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        assert_eq!(got, scored);
+    }
+
+    #[test]
     fn a_shard_with_no_documents_is_a_valid_empty_file() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().display().to_string();
