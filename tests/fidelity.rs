@@ -27,7 +27,7 @@ const MIN_AGREEMENT: f64 = 0.995;
 /// Each checked filter: the golden column and the stage it runs as.
 fn filters(shared: &std::path::Path) -> Vec<(&'static str, String)> {
     let model = shared.join("models/lid.176.ftz");
-    let words = util::repo().join("tests/data/parity_badwords_en.txt");
+    let words = util::repo().join("tests/data/c4_badwords_en.txt");
     vec![
         ("gopher_repetition", "kind = \"gopher_repetition\"\n".into()),
         ("gopher_quality", "kind = \"gopher_quality\"\n".into()),
@@ -38,7 +38,10 @@ fn filters(shared: &std::path::Path) -> Vec<(&'static str, String)> {
         ),
         (
             "c4_badwords",
-            format!("kind = \"c4_badwords\"\nwords_file = {:?}\n", words.display().to_string()),
+            format!(
+                "kind = \"c4_badwords\"\nwords = {:?}\n",
+                words.display().to_string()
+            ),
         ),
         ("fineweb_quality", "kind = \"fineweb_quality\"\n".into()),
         (
@@ -165,7 +168,10 @@ fn shardwise_decisions(
         ),
     )
     .unwrap();
-    let run = util::run_in(dir, &["run", toml.to_str().unwrap(), "--progress-secs", "0"]);
+    let run = util::run_in(
+        dir,
+        &["run", toml.to_str().unwrap(), "--progress-secs", "0"],
+    );
     assert!(run.status.success(), "{name}: {}", util::text(&run));
     let mut decisions = HashMap::new();
     let mut hashes = HashMap::new();
@@ -174,7 +180,10 @@ fn shardwise_decisions(
     });
     each_row(&out.join("documents"), "text", |id, text| {
         decisions.insert(id.to_string(), "keep".into());
-        hashes.insert(id.to_string(), format!("{:x}", Sha1::digest(text.as_bytes())));
+        hashes.insert(
+            id.to_string(),
+            format!("{:x}", Sha1::digest(text.as_bytes())),
+        );
     });
     (decisions, hashes)
 }
@@ -193,7 +202,9 @@ fn heuristic_filters_agree_with_datatrove() {
         let (got, hashes) = shardwise_decisions(tmp.path(), &docs, name, stage.as_str());
         let mut agree = 0;
         for g in &golden {
-            let want = g.want[name].as_str().unwrap_or_else(|| panic!("golden lacks {name}"));
+            let want = g.want[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("golden lacks {name}"));
             let have = got.get(&g.id).map_or("missing", String::as_str);
             let mut same = want == have;
             if same && want == "keep" && name.starts_with("c4_quality") {
@@ -203,12 +214,19 @@ fn heuristic_filters_agree_with_datatrove() {
                     eprintln!("{name} {} ({}): kept text differs", g.id, g.file);
                 }
             } else if !same {
-                eprintln!("{name} {} ({}): datatrove {want}, shardwise {have}", g.id, g.file);
+                eprintln!(
+                    "{name} {} ({}): datatrove {want}, shardwise {have}",
+                    g.id, g.file
+                );
             }
             agree += usize::from(same);
         }
         let rate = agree as f64 / golden.len() as f64;
-        eprintln!("{name}: {agree}/{} agree ({:.2}%)", golden.len(), 100.0 * rate);
+        eprintln!(
+            "{name}: {agree}/{} agree ({:.2}%)",
+            golden.len(),
+            100.0 * rate
+        );
         if rate < MIN_AGREEMENT {
             failures.push(format!("{name}: {:.2}%", 100.0 * rate));
         }

@@ -35,7 +35,7 @@ import tarfile
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BADWORDS = os.path.join(HERE, "..", "data", "parity_badwords_en.txt")
+BADWORDS = os.path.abspath(os.path.join(HERE, "..", "data", "c4_badwords_en.txt"))
 
 
 def read_docs(path, max_docs, max_bytes):
@@ -182,18 +182,18 @@ def shardwise_stage(name, model, url_assets):
     if name == "url_filter":
         return (
             'kind = "url_filter"\n'
-            f'banned_domains_files = ["{url_assets}/adult/domains"]\n'
-            f'banned_urls_files = ["{url_assets}/adult/urls"]\n'
-            f'banned_words_file = "{url_assets}/banned_words.txt"\n'
-            f'soft_banned_words_file = "{url_assets}/soft_banned_words.txt"\n'
-            f'banned_subwords_file = "{url_assets}/banned_subwords.txt"\n'
+            f'banned_domains_files = ["{url_assets}/domains"]\n'
+            f'banned_urls_files = ["{url_assets}/urls"]\n'
+            f'banned_words_files = ["{url_assets}/banned_words.txt"]\n'
+            f'soft_banned_words_files = ["{url_assets}/soft_banned_words.txt"]\n'
+            f'banned_subwords_files = ["{url_assets}/banned_subwords.txt"]\n'
         )
     if name == "language":
         return f'kind = "language"\nmodel = "{model}"\nlanguages = ["en"]\n'
     if name == "c4_quality_fineweb":
         return 'kind = "c4_quality"\nfilter_no_terminal_punct = false\n'
     if name == "c4_badwords":
-        return f'kind = "c4_badwords"\nwords_file = "{BADWORDS}"\n'
+        return f'kind = "c4_badwords"\nwords = "{BADWORDS}"\n'
     return f'kind = "{name}"\n'
 
 
@@ -257,12 +257,6 @@ def main():
         t.extractall(url_assets, filter="data")
     for fn in ("banned_words.txt", "soft_banned_words.txt", "banned_subwords.txt"):
         os.symlink(os.path.join(assets, fn), os.path.join(url_assets, fn))
-    # The tarball holds one top-level directory.
-    inner = [d for d in os.listdir(url_assets) if os.path.isdir(os.path.join(url_assets, d))]
-    if len(inner) == 1 and not os.path.isdir(os.path.join(url_assets, "adult")):
-        for d in os.listdir(os.path.join(url_assets, inner[0])):
-            os.symlink(os.path.join(url_assets, inner[0], d), os.path.join(url_assets, d))
-
     data_root = os.path.join(args.shared, "data")
     docs, source, seen = [], {}, set()
     for path in args.files:
