@@ -3,6 +3,7 @@
 mod util;
 
 mod bad_input;
+mod exclusions;
 mod fidelity;
 mod megatron;
 mod pipelines;
