@@ -200,3 +200,32 @@ pub fn text_bytes(batch: &RecordBatch) -> usize {
     let offsets = text.value_offsets();
     (offsets[offsets.len() - 1] - offsets[0]) as usize
 }
+
+/// `batch` with each column replaced in place when its name exists, else
+/// appended at the end (stages adding `tokens`, `language_score`).
+pub fn with_columns(
+    batch: &RecordBatch,
+    new: impl IntoIterator<Item = (Field, ArrayRef)>,
+) -> Result<RecordBatch, crate::error::Error> {
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut columns = batch.columns().to_vec();
+    for (field, column) in new {
+        match fields.iter().position(|f| f.name() == field.name()) {
+            Some(i) => {
+                fields[i] = field;
+                columns[i] = column;
+            }
+            None => {
+                fields.push(field);
+                columns.push(column);
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| crate::error::Error::internal(format!("new columns: {e}")))
+}

@@ -121,10 +121,7 @@ impl StageConfigure for C4BadwordsConfig {
 /// Reads a list as datatrove does (`line.strip()` per line of a UTF-8 text
 /// file, universal newlines), without the allowlisted words.
 fn load_words(ctx: &StageContext, field: &str, uri: &str) -> Result<BTreeSet<String>, Error> {
-    let store = ctx.stores.for_uri(uri)?;
-    let bytes = store.get(uri).map_err(|e| ctx.invalid(field, e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| ctx.invalid(field, format!("{uri}: not UTF-8 ({e})")))?;
+    let text = ctx.read_text(field, uri)?;
     parse_words(&text).map_err(|e| ctx.invalid(field, format!("{uri}: {e}")))
 }
 

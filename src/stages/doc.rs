@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, StringBuilder};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringBuilder};
 
 use super::text::Analysis;
 use crate::document::{self, Columns};
@@ -29,6 +29,23 @@ pub struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
+    fn new(
+        text: &'a str,
+        url: Option<&'a str>,
+        analysis: &'a mut Analysis,
+        analysed: &'a mut bool,
+        rewrite: &'a mut String,
+    ) -> Self {
+        Self {
+            text,
+            url,
+            analysis,
+            analysed,
+            rewrite,
+            rewritten: false,
+        }
+    }
+
     /// The current text (after any earlier rewrite in the chain).
     pub fn text(&self) -> &'a str {
         self.text
@@ -118,14 +135,7 @@ pub fn run_chain(
                 original
             };
             let t = timed.then(Instant::now);
-            let mut doc = Doc {
-                text,
-                url,
-                analysis: &mut analysis,
-                analysed: &mut analysed,
-                rewrite: &mut next,
-                rewritten: false,
-            };
+            let mut doc = Doc::new(text, url, &mut analysis, &mut analysed, &mut next);
             let code = f.judge(&mut doc);
             let rewritten = doc.rewritten;
             sink.seen(
@@ -182,15 +192,13 @@ fn replace_text(
             _ => b.append_value(cols.text.value(row)),
         }
     }
-    let text: StringArray = b.finish();
-    let idx = batch
+    let text: ArrayRef = std::sync::Arc::new(b.finish());
+    let field = batch
         .schema()
-        .index_of(document::TEXT)
-        .map_err(|e| Error::internal(format!("text column: {e}")))?;
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[idx] = std::sync::Arc::new(text);
-    RecordBatch::try_new(batch.schema(), columns)
-        .map_err(|e| Error::internal(format!("rewritten batch: {e}")))
+        .field_with_name(document::TEXT)
+        .map_err(|e| Error::internal(format!("text column: {e}")))?
+        .clone();
+    document::with_columns(batch, [(field, text)])
 }
 
 /// Verdict codes of one filter over a batch, for a stage's standalone `apply`
@@ -215,14 +223,7 @@ pub fn judge_text(filter: &dyn DocFilter, text: &str, url: Option<&str>) -> (u8,
     let mut analysis = Analysis::default();
     let mut analysed = false;
     let mut rewrite = String::new();
-    let mut doc = Doc {
-        text,
-        url,
-        analysis: &mut analysis,
-        analysed: &mut analysed,
-        rewrite: &mut rewrite,
-        rewritten: false,
-    };
+    let mut doc = Doc::new(text, url, &mut analysis, &mut analysed, &mut rewrite);
     let code = filter.judge(&mut doc);
     let rewritten = doc.rewritten;
     (code, rewritten.then_some(rewrite))

@@ -21,7 +21,7 @@ mod fasttext;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float32Builder, RecordBatch, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field};
 
 use self::fasttext::{LABEL_PREFIX, Model, Scratch};
 use super::{Output, Stage, StageConfigure, StageContext};
@@ -48,10 +48,7 @@ crate::config_struct! {
 impl LanguageConfig {
     /// Loads the model and checks `languages` against its labels.
     pub fn load(&self, ctx: &StageContext) -> Result<Language, Error> {
-        let store = ctx.stores.for_uri(&self.model)?;
-        let bytes = store
-            .get(&self.model)
-            .map_err(|e| ctx.invalid("model", e))?;
+        let bytes = ctx.read("model", &self.model)?;
         let model = Model::read(&bytes).map_err(|e| {
             ctx.invalid(
                 "model",
@@ -258,7 +255,7 @@ impl Stage for Language {
             }
             verdicts.push(id.verdict);
         }
-        let out = with_columns(
+        let out = document::with_columns(
             batch,
             [
                 (
@@ -270,35 +267,6 @@ impl Stage for Language {
         )?;
         Ok(Output::Judged(out, verdicts))
     }
-}
-
-/// `batch` with each column replaced in place when its name exists, else
-/// appended at the end.
-fn with_columns(
-    batch: &RecordBatch,
-    new: impl IntoIterator<Item = (Field, ArrayRef)>,
-) -> Result<RecordBatch, Error> {
-    let mut fields: Vec<Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    let mut columns = batch.columns().to_vec();
-    for (field, column) in new {
-        match fields.iter().position(|f| f.name() == field.name()) {
-            Some(i) => {
-                fields[i] = field;
-                columns[i] = column;
-            }
-            None => {
-                fields.push(field);
-                columns.push(column);
-            }
-        }
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-        .map_err(|e| Error::internal(format!("language columns: {e}")))
 }
 
 #[cfg(test)]
@@ -418,7 +386,7 @@ mod tests {
         let langs: ArrayRef = Arc::new(StringArray::from(vec![Some("en")]));
         let scores: ArrayRef = Arc::new(Float32Array::from(vec![0.5]));
         let lang_field = Field::new(document::LANGUAGE, DataType::Utf8, true);
-        let out = with_columns(
+        let out = document::with_columns(
             &batch,
             [
                 (lang_field.clone(), langs.clone()),
@@ -447,7 +415,8 @@ mod tests {
         );
         assert_eq!(out.column(5), &langs);
         // A second pass (e.g. two language stages) replaces, never duplicates.
-        let again = with_columns(&out, [(lang_field, langs), (score_field(), scores)]).unwrap();
+        let again =
+            document::with_columns(&out, [(lang_field, langs), (score_field(), scores)]).unwrap();
         assert_eq!(again.schema(), out.schema());
     }
 

@@ -83,6 +83,22 @@ impl StageContext<'_> {
     pub fn invalid(&self, field: &str, msg: impl std::fmt::Display) -> Error {
         ConfigError::msg(format!("stage[{}].{field}: {msg}", self.index)).into()
     }
+
+    /// The bytes of the file at `uri` (a path or URI) named by field `field`;
+    /// a missing or unreadable file is a config error about that field.
+    pub fn read(&self, field: &str, uri: &str) -> Result<Vec<u8>, Error> {
+        let store = self
+            .stores
+            .for_uri(uri)
+            .map_err(|e| self.invalid(field, e))?;
+        store.get(uri).map_err(|e| self.invalid(field, e))
+    }
+
+    /// The UTF-8 text of the file at `uri`, as [`StageContext::read`].
+    pub fn read_text(&self, field: &str, uri: &str) -> Result<String, Error> {
+        String::from_utf8(self.read(field, uri)?)
+            .map_err(|e| self.invalid(field, format!("{uri}: not UTF-8 text ({e})")))
+    }
 }
 
 /// The config side of a stage.

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ListBuilder, RecordBatch, UInt32Builder};
+use arrow::array::{ArrayRef, ListBuilder, RecordBatch, UInt32Builder};
 use arrow::datatypes::{DataType, Field};
 
 use super::{Output, Stage, StageConfigure, StageContext};
@@ -46,10 +46,7 @@ pub struct TokenInfo {
 impl TokenizeConfig {
     /// Loads the tokenizer and resolves the special tokens.
     pub fn load(&self, ctx: &StageContext) -> Result<Tokenize, Error> {
-        let store = ctx.stores.for_uri(&self.tokenizer)?;
-        let bytes = store
-            .get(&self.tokenizer)
-            .map_err(|e| ctx.invalid("tokenizer", e))?;
+        let bytes = ctx.read("tokenizer", &self.tokenizer)?;
         let encoder = HfTokenizer::from_bytes(&self.tokenizer, &bytes)
             .map_err(|e| ctx.invalid("tokenizer", e))?;
         let bos = if self.bos {
@@ -154,23 +151,8 @@ impl Stage for Tokenize {
             builder.values().append_slice(&ids);
             builder.append(true);
         }
-        let tokens = Arc::new(builder.finish());
-        let mut fields: Vec<Field> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        let mut columns = batch.columns().to_vec();
-        if let Some(i) = fields.iter().position(|f| f.name() == document::TOKENS) {
-            fields.remove(i);
-            columns.remove(i);
-        }
-        fields.push(tokens_field());
-        columns.push(tokens);
-        let schema = Arc::new(arrow::datatypes::Schema::new(fields));
-        let out = RecordBatch::try_new(schema, columns)
-            .map_err(|e| Error::internal(format!("tokens column: {e}")))?;
+        let tokens: ArrayRef = Arc::new(builder.finish());
+        let out = document::with_columns(batch, [(tokens_field(), tokens)])?;
         Ok(Output::Batch(out))
     }
 

@@ -211,11 +211,8 @@ impl UrlFilterConfig {
         }
         for (field, uris, kind) in self.files() {
             for uri in uris {
-                let store = ctx.stores.for_uri(uri).map_err(|e| ctx.invalid(field, e))?;
-                let bytes = store.get(uri).map_err(|e| ctx.invalid(field, e))?;
-                let text = std::str::from_utf8(&bytes)
-                    .map_err(|e| ctx.invalid(field, format!("{uri}: not UTF-8 text ({e})")))?;
-                for line in py_lines(text) {
+                let text = ctx.read_text(field, uri)?;
+                for line in py_lines(&text) {
                     lists.add(kind, line);
                 }
             }
