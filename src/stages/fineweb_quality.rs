@@ -115,7 +115,13 @@ impl DocFilter for FineWebQuality {
         if dup_chars as f64 / chars as f64 > c.char_duplicates_ratio {
             return 4;
         }
-        // A non-blank line always yields a word, so this never divides by zero.
+        // spaCy makes at least one token of every run of non-whitespace, so
+        // when the runs alone are enough words the split is not needed. A
+        // non-blank line always yields a word, so neither divides by zero.
+        let runs = non_space_runs(t);
+        if newlines as f64 / runs as f64 <= c.new_line_ratio {
+            return 0;
+        }
         let words = doc.analysis().words.len();
         if newlines as f64 / words as f64 > c.new_line_ratio {
             return 5;
@@ -141,6 +147,19 @@ impl FineWebQuality {
 
 /// datatrove's `TERMINAL_PUNCTUATION`: sentence-ending marks of many scripts.
 const TERMINAL_PUNCTUATION: &str = "!.?\u{589}\u{61d}\u{61e}\u{61f}\u{6d4}\u{700}\u{701}\u{702}\u{7f9}\u{837}\u{839}\u{83d}\u{83e}\u{964}\u{965}\u{104a}\u{104b}\u{1362}\u{1367}\u{1368}\u{166e}\u{1735}\u{1736}\u{17d4}\u{17d5}\u{17d6}\u{17d9}\u{17da}\u{1803}\u{1809}\u{1944}\u{1945}\u{1aa8}\u{1aa9}\u{1aaa}\u{1aab}\u{1b5a}\u{1b5b}\u{1b5e}\u{1b5f}\u{1b7d}\u{1b7e}\u{1c3b}\u{1c3c}\u{1c7e}\u{1c7f}\u{203c}\u{203d}\u{2047}\u{2048}\u{2049}\u{2e2e}\u{2e3c}\u{2e53}\u{2e54}\u{3002}\u{a4ff}\u{a60e}\u{a60f}\u{a6f3}\u{a6f7}\u{a876}\u{a877}\u{a8ce}\u{a8cf}\u{a92f}\u{a9c8}\u{a9c9}\u{aa5d}\u{aa5e}\u{aa5f}\u{aaf0}\u{aaf1}\u{abeb}\u{fe52}\u{fe56}\u{fe57}\u{ff01}\u{ff0e}\u{ff1f}\u{ff61}\u{10a56}\u{10a57}\u{10f55}\u{10f56}\u{10f57}\u{10f58}\u{10f59}\u{10f86}\u{10f87}\u{10f88}\u{10f89}\u{11047}\u{11048}\u{110be}\u{110bf}\u{110c0}\u{110c1}\u{11141}\u{11142}\u{11143}\u{111c5}\u{111c6}\u{111cd}\u{111de}\u{111df}\u{11238}\u{11239}\u{1123b}\u{1123c}\u{112a9}\u{1144b}\u{1144c}\u{115c2}\u{115c3}\u{115c9}\u{115ca}\u{115cb}\u{115cc}\u{115cd}\u{115ce}\u{115cf}\u{115d0}\u{115d1}\u{115d2}\u{115d3}\u{115d4}\u{115d5}\u{115d6}\u{115d7}\u{11641}\u{11642}\u{1173c}\u{1173d}\u{1173e}\u{11944}\u{11946}\u{11a42}\u{11a43}\u{11a9b}\u{11a9c}\u{11c41}\u{11c42}\u{11ef7}\u{11ef8}\u{11f43}\u{11f44}\u{16a6e}\u{16a6f}\u{16af5}\u{16b37}\u{16b38}\u{16b44}\u{16e98}\u{1bc9f}\u{1da88}";
+
+/// Maximal runs of characters that are not Python whitespace.
+fn non_space_runs(t: &str) -> usize {
+    let (mut runs, mut in_run) = (0, false);
+    for &b in t.as_bytes() {
+        // Multi-byte whitespace (U+0085, U+00A0, U+2000…) only splits runs,
+        // so treating it as part of a run can only undercount: still a bound.
+        let space = matches!(b, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f);
+        runs += usize::from(!space && !in_run);
+        in_run = !space;
+    }
+    runs
+}
 
 /// Python's `str.isspace`: Unicode White_Space plus the separators U+001C–U+001F.
 fn is_py_space(c: char) -> bool {
