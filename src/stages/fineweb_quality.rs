@@ -8,6 +8,7 @@
 //! [`text`](super::text) analysis.
 
 use super::doc::{Doc, DocFilter};
+use super::text;
 use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
@@ -90,7 +91,7 @@ impl DocFilter for FineWebQuality {
     fn judge(&self, doc: &mut Doc<'_>) -> u8 {
         let c = &self.config;
         let t = doc.text();
-        let lines = || t.split('\n').filter(|l| !l.chars().all(is_py_space));
+        let lines = || t.split('\n').filter(|l| !l.chars().all(text::is_py_space));
         let (mut n, mut punct, mut short) = (0usize, 0usize, 0usize);
         for line in lines() {
             n += 1;
@@ -159,11 +160,6 @@ fn non_space_runs(t: &str) -> usize {
         in_run = !space;
     }
     runs
-}
-
-/// Python's `str.isspace`: Unicode White_Space plus the separators U+001C–U+001F.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 #[cfg(test)]

@@ -210,8 +210,25 @@ pub fn split_newline_runs(text: &str, min: usize) -> impl Iterator<Item = &str> 
 /// Whether `c` is in datatrove's `PUNCTUATION_SET` (ASCII and CJK punctuation,
 /// control characters, and every terminal punctuation mark it lists).
 pub fn is_punctuation(c: char) -> bool {
-    PUNCTUATION.binary_search(&c).is_ok()
+    match u8::try_from(c) {
+        Ok(b) if b < 0x80 => ASCII_PUNCTUATION[usize::from(b)],
+        _ => PUNCTUATION.binary_search(&c).is_ok(),
+    }
 }
+
+/// [`PUNCTUATION`] for ASCII, by code: most characters are ASCII.
+static ASCII_PUNCTUATION: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < PUNCTUATION.len() {
+        let c = PUNCTUATION[i] as u32;
+        if c < 128 {
+            t[c as usize] = true;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// datatrove 0.10.1's `PUNCTUATION_SET`, sorted.
 #[rustfmt::skip]
@@ -366,20 +383,37 @@ static ICONS: &[(u32, u32)] = &[(0xA6, 0xA6), (0xA9, 0xA9), (0xAE, 0xAE), (0xB0,
 pub fn split_words(text: &str, out: &mut Vec<Span>) {
     let bytes = text.as_bytes();
     let mut i = 0;
+    // Rust's `char::is_whitespace`, with ASCII decided from the byte.
+    let space_at = |i: usize| match bytes[i] {
+        b if b < 0x80 => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
+        _ => {
+            let c = next_char(text, i);
+            (c.is_whitespace(), c.len_utf8())
+        }
+    };
     while i < bytes.len() {
         // Skip whitespace.
-        let c = next_char(text, i);
-        if c.is_whitespace() {
-            i += c.len_utf8();
+        let (space, n) = space_at(i);
+        if space {
+            i += n;
             continue;
         }
         let start = i;
         while i < bytes.len() {
-            let c = next_char(text, i);
-            if c.is_whitespace() {
+            let (space, n) = space_at(i);
+            if space {
                 break;
             }
-            i += c.len_utf8();
+            i += n;
+        }
+        let chunk = &bytes[start..i];
+        if chunk.iter().all(u8::is_ascii_alphabetic) {
+            // Plain words, most of any text: no affix or infix rule applies,
+            // only the multi-word exceptions (`dont`, `Cannot`).
+            if !push_special(text, start, i, out) {
+                push_span(text, start, i, out);
+            }
+            continue;
         }
         let first = out.len();
         split_chunk(text, start, i, out);
@@ -463,7 +497,7 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
     let mut exception = false;
     while start < end && n_suf < suffixes.len() {
         let s = &text[start..end];
-        if is_exception(s) || split_exception(s).is_some() {
+        if special(s).is_some() {
             exception = true;
             break;
         }
@@ -555,6 +589,12 @@ fn contraction_len(s: &str) -> Option<usize> {
     const ENDINGS: &[&str] = &[
         "n't", "'s", "'m", "'d", "'re", "'ve", "'ll", "n’t", "’s", "’m", "’d", "’re", "’ve", "’ll",
     ];
+    // Every ending holds `'` or `’` (whose last UTF-8 byte is 0x99) within the
+    // last five bytes; most words hold neither.
+    let tail = &s.as_bytes()[s.len().saturating_sub(5)..];
+    if !tail.iter().any(|&b| b == b'\'' || b == 0x99) {
+        return None;
+    }
     ENDINGS.iter().find_map(|e| {
         let n = e.len();
         (s.len() > n
@@ -570,11 +610,11 @@ fn contraction_len(s: &str) -> Option<usize> {
 
 /// Bytes of a unit (`km`, `%`, `oz`, ...) ending `s` right after a digit.
 fn unit_len(s: &str) -> Option<usize> {
-    UNITS.iter().find_map(|u| {
-        let body = s.strip_suffix(u)?;
-        body.ends_with(|c: char| c.is_ascii_digit())
-            .then_some(u.len())
-    })
+    // No unit holds an ASCII digit, so the only candidate is what follows the
+    // last digit.
+    let digit = s.bytes().rposition(|b| b.is_ascii_digit())?;
+    let unit = &s[digit + 1..];
+    (!unit.is_empty() && UNITS.contains(&unit)).then_some(unit.len())
 }
 
 /// spaCy's English unit suffixes, longest first.
@@ -643,13 +683,13 @@ fn is_url(s: &str) -> bool {
 /// Pushes `text[start..end]` as spaCy's special case for it (one word or a
 /// fixed split); false if it is none.
 fn push_special(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
-    let s = &text[start..end];
-    if is_exception(s) {
-        push_span(text, start, end, out);
-        return true;
-    }
-    let Some(pieces) = split_exception(s) else {
-        return false;
+    let pieces = match special(&text[start..end]) {
+        None => return false,
+        Some(Special::Whole) => {
+            push_span(text, start, end, out);
+            return true;
+        }
+        Some(Special::Split(pieces)) => pieces,
     };
     let mut at = start;
     for &n in pieces {
@@ -659,16 +699,39 @@ fn push_special(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bo
     true
 }
 
-/// The byte lengths of the words spaCy splits `s` into when it is one of its
-/// English multi-word exceptions (`don't`, `dont`, `id`, `10am`).
-fn split_exception(s: &str) -> Option<&'static [u8]> {
+/// What spaCy's special cases make of a string.
+#[derive(Clone, Copy)]
+enum Special {
+    /// One word, affixes and all ([`EXCEPTIONS`]).
+    Whole,
+    /// These byte lengths ([`SPLITS`]).
+    Split(&'static [u8]),
+}
+
+/// The special case for `s`, if any. [`EXCEPTIONS`] and [`SPLITS`] are looked
+/// up for every chunk and every peeled affix, so they are kept in one map
+/// keyed by hash: a binary search of strings cost more than the rest of the
+/// word split.
+fn special(s: &str) -> Option<Special> {
+    static SPECIALS: std::sync::OnceLock<HashMap<u64, (&'static str, Special), FastHash>> =
+        std::sync::OnceLock::new();
     if s.len() > 16 {
         return None;
     }
-    SPLITS
-        .binary_search_by(|(k, _)| k.cmp(&s))
-        .ok()
-        .map(|i| SPLITS[i].1)
+    let map = SPECIALS.get_or_init(|| {
+        let whole = EXCEPTIONS.iter().map(|&e| (e, Special::Whole));
+        let split = SPLITS.iter().map(|&(k, v)| (k, Special::Split(v)));
+        let map: HashMap<_, _, FastHash> = whole
+            .chain(split)
+            .map(|(k, v)| (hash_bytes(k.as_bytes()), (k, v)))
+            .collect();
+        // A hash shared by two entries would hide one of them.
+        assert_eq!(map.len(), EXCEPTIONS.len() + SPLITS.len());
+        map
+    });
+    map.get(&hash_bytes(s.as_bytes()))
+        .filter(|(k, _)| *k == s)
+        .map(|(_, v)| *v)
 }
 
 /// spaCy's English exceptions that split a string into several words, sorted.
@@ -918,7 +981,7 @@ static SPLITS: &[(&str, &[u8])] = &[
 
 /// Abbreviations and emoticons spaCy's English tokenizer keeps whole.
 fn is_exception(s: &str) -> bool {
-    s.len() <= 16 && EXCEPTIONS.binary_search(&s).is_ok()
+    matches!(special(s), Some(Special::Whole))
 }
 
 /// spaCy's English single-token exceptions holding punctuation
