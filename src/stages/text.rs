@@ -67,7 +67,7 @@ impl Analysis {
         &mut self,
         pieces: impl Iterator<Item = &'t str>,
     ) -> (usize, usize, usize) {
-        self.seen.clear();
+        reset_set(&mut self.seen, 64);
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
         for p in pieces {
             n += 1;
@@ -85,21 +85,21 @@ impl Analysis {
         if n == 0 || self.words.len() < n {
             return None;
         }
-        self.counts.clear();
-        for i in 0..=self.words.len() - n {
+        let grams = self.words.len() + 1 - n;
+        reset_map(&mut self.counts, grams);
+        // Counter.most_common(1) returns the first-inserted n-gram among the most
+        // frequent, and tied n-grams can differ in length.
+        let (mut count, mut first) = (0u32, 0u32);
+        for i in 0..grams {
             let e = self
                 .counts
                 .entry(self.ngram_hash(i, n))
                 .or_insert((0, i as u32));
             e.0 += 1;
+            if e.0 > count || (e.0 == count && e.1 < first) {
+                (count, first) = *e;
+            }
         }
-        // Counter.most_common(1) returns the first-inserted n-gram among the most
-        // frequent, and tied n-grams can differ in length.
-        let (count, first) = self
-            .counts
-            .values()
-            .copied()
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))?;
         let i = first as usize;
         let chars: usize = self.words[i..i + n].iter().map(|w| w.chars as usize).sum();
         Some((chars + n - 1) * count as usize)
@@ -114,7 +114,7 @@ impl Analysis {
         if n == 0 || len < n {
             return 0;
         }
-        self.seen.clear();
+        reset_set(&mut self.seen, len + 1 - n);
         let (mut repeated, mut i) = (0, 0);
         while i + n <= len {
             if self.seen.insert(self.ngram_hash(i, n)) {
@@ -136,6 +136,30 @@ impl Analysis {
             h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
         h
+    }
+}
+
+/// A table this much larger than needed is replaced rather than cleared:
+/// clearing costs the whole capacity, and short documents follow long ones.
+const SHRINK_FACTOR: usize = 4;
+
+/// Empties a reused map and makes room for `n` entries.
+fn reset_map<V>(m: &mut HashMap<u64, V, FastHash>, n: usize) {
+    if m.capacity() > SHRINK_FACTOR * n.max(256) {
+        *m = HashMap::with_capacity_and_hasher(n, FastHash::default());
+    } else {
+        m.clear();
+        m.reserve(n);
+    }
+}
+
+/// Empties a reused set and makes room for `n` entries.
+fn reset_set(s: &mut HashSet<u64, FastHash>, n: usize) {
+    if s.capacity() > SHRINK_FACTOR * n.max(256) {
+        *s = HashSet::with_capacity_and_hasher(n, FastHash::default());
+    } else {
+        s.clear();
+        s.reserve(n);
     }
 }
 
