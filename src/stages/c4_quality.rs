@@ -26,6 +26,8 @@
 
 use std::cell::RefCell;
 
+use aho_corasick::AhoCorasick;
+
 use super::doc::{Doc, DocFilter};
 use super::text::{self, Span};
 use super::{Stage, StageConfigure, StageContext};
@@ -146,17 +148,18 @@ impl DocFilter for C4Quality {
                 out.truncate(mark);
                 continue;
             }
-            if c.filter_lorem_ipsum && contains_lower(l, "lorem ipsum") {
+            let found = phrases(l);
+            if c.filter_lorem_ipsum && found & LOREM != 0 {
                 return LOREM_IPSUM;
             }
-            if c.filter_javascript && contains_lower(l, "javascript") {
+            if c.filter_javascript && found & JAVASCRIPT != 0 {
                 out.truncate(mark);
                 continue;
             }
             if c.filter_curly_bracket && l.contains('{') {
                 return CURLY_BRACKET;
             }
-            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| contains_lower(l, p)) {
+            if c.filter_policy && found & POLICY != 0 {
                 out.truncate(mark);
                 continue;
             }
@@ -229,6 +232,51 @@ fn is_decimal(c: char) -> bool {
     let mut buf = [0u8; 4];
     ND.get_or_init(|| regex::Regex::new(r"^\p{Nd}$").expect("valid regex"))
         .is_match(c.encode_utf8(&mut buf))
+}
+
+/// [`phrases`] bits: `lorem ipsum`, `javascript`, a policy phrase.
+const LOREM: u8 = 1;
+const JAVASCRIPT: u8 = 2;
+const POLICY: u8 = 4;
+
+/// Which of C4's phrases Python's `line.lower()` contains, as [`LOREM`] |
+/// [`JAVASCRIPT`] | [`POLICY`] bits, in one pass over the line.
+fn phrases(line: &str) -> u8 {
+    static AUTOMATON: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    // `K` (Kelvin) and `İ` lower-case to ASCII: those rare lines take the
+    // character-by-character path.
+    if line.contains(['\u{212a}', '\u{130}']) {
+        let mut found = 0;
+        if contains_lower(line, "lorem ipsum") {
+            found |= LOREM;
+        }
+        if contains_lower(line, "javascript") {
+            found |= JAVASCRIPT;
+        }
+        if POLICY_SUBSTRINGS.iter().any(|p| contains_lower(line, p)) {
+            found |= POLICY;
+        }
+        return found;
+    }
+    let automaton = AUTOMATON.get_or_init(|| {
+        let needles = ["lorem ipsum", "javascript"]
+            .iter()
+            .chain(POLICY_SUBSTRINGS)
+            .copied();
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(needles)
+            .expect("C4's phrases build an automaton")
+    });
+    // Overlapping, so a phrase inside another's match is still seen.
+    automaton.find_overlapping_iter(line).fold(0, |found, m| {
+        found
+            | match m.pattern().as_usize() {
+                0 => LOREM,
+                1 => JAVASCRIPT,
+                _ => POLICY,
+            }
+    })
 }
 
 /// Whether Python's `s.lower()` contains `needle` (lower-case ASCII). Only two
@@ -436,6 +484,19 @@ mod tests {
 
     #[test]
     fn lowercase_search_matches_python_lower() {
+        for line in [
+            "Use of COOKIES here",
+            "We use coo\u{212a}ies",
+            "é JavaScript and LOREM IPSUM",
+            "Terms of Use",
+            "privacy-policy",
+            "",
+        ] {
+            let slow = (u8::from(contains_lower(line, "lorem ipsum")) * LOREM)
+                | (u8::from(contains_lower(line, "javascript")) * JAVASCRIPT)
+                | (u8::from(POLICY_SUBSTRINGS.iter().any(|p| contains_lower(line, p))) * POLICY);
+            assert_eq!(phrases(line), slow, "{line:?}");
+        }
         assert!(contains_lower("Use of COOKIES here", "use of cookies"));
         assert!(contains_lower("We use coo\u{212a}ies", "use cookies"));
         assert!(!contains_lower("JAVASCİPT", "javascript"));
