@@ -1,9 +1,10 @@
 //! `shardwise report`: what a finished run removed, per stage and reason.
 //!
-//! Reads `_dataset.json` at the output root and, for every shard it lists, the
-//! shard's exclusions file (written with `output.exclusions = true`), counting
-//! removed documents by `stage` and `reason`. Only files of the indexed run are
-//! read, so leftovers of earlier runs in the same place are not counted.
+//! Reads `_dataset.json` at the output root and, for every shard it lists with
+//! an exclusions file (written with `output.exclusions = true`), that file,
+//! counting removed documents by `stage` and `reason`. Only the files the
+//! indexed run wrote are read (with their sizes checked), so leftovers of
+//! earlier runs in the same place are not counted.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -13,7 +14,6 @@ use arrow::array::{Array, AsArray};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use shardwise::error::{Error, StoreError};
-use shardwise::exec::exclusions_key;
 use shardwise::exec::finalize::DatasetIndex;
 use shardwise::store::{self, Stores};
 
@@ -42,13 +42,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     let mut removed: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut files = 0;
-    for out in &index.outputs {
-        let uri = store::join(&args.output, &exclusions_key(&out.prefix));
-        let bytes = match st.get(&uri) {
-            Ok(b) => b,
-            Err(StoreError::NotFound { .. }) => continue,
-            Err(e) => return Err(Error::from(e).into()),
-        };
+    for file in index.outputs.iter().filter_map(|o| o.exclusions.as_ref()) {
+        let uri = store::join(&args.output, &file.key);
+        let bytes = st.get(&uri).map_err(Error::from)?;
+        anyhow::ensure!(
+            bytes.len() as u64 == file.bytes,
+            "{uri}: {} bytes where the run wrote {}; the output was changed since",
+            bytes.len(),
+            file.bytes
+        );
         files += 1;
         count(&uri, bytes, &mut removed)?;
     }

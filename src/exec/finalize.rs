@@ -20,6 +20,9 @@ pub struct IndexedOutput {
     pub shard: String,
     pub documents: u64,
     pub tokens: u64,
+    /// The shard's exclusions file, when the run wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusions: Option<crate::writers::OutputFile>,
 }
 
 /// `_dataset.json`.
@@ -68,6 +71,12 @@ pub fn write_index(
                 shard: m.shard.clone(),
                 documents: m.outputs.docs,
                 tokens: m.outputs.tokens,
+                exclusions: m
+                    .outputs
+                    .files
+                    .iter()
+                    .find(|f| f.key.starts_with("exclusions/"))
+                    .cloned(),
             }),
             None => {}
         }

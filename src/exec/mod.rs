@@ -676,6 +676,9 @@ fn process_shard(
             outputs.docs = outputs.docs.max(s.docs);
             outputs.tokens += s.tokens;
         }
+        // Documents kept, even when no writer keeps them (a filters-only run
+        // listing exclusions).
+        outputs.docs = outputs.docs.max(write_step.docs_out);
         if let Some(w) = exclusions {
             outputs.files.extend(Box::new(w).finish()?.files);
         }

@@ -156,7 +156,7 @@ pub fn apply_stages(
                 if codes.iter().any(|&c| c != 0) {
                     let cols = Columns::of(&batch);
                     for (row, &c) in codes.iter().enumerate().filter(|(_, c)| **c != 0) {
-                        removed.add(i, s, st, &cols, row, c);
+                        removed.add(i, s, st, &cols, row, c, None);
                     }
                     let keep: BooleanArray = codes.iter().map(|&c| Some(c == 0)).collect();
                     batch = arrow::compute::filter_record_batch(&batch, &keep)
@@ -196,7 +196,9 @@ impl Removed {
         }
     }
 
-    /// Stage `i` removed `row` of the batch `cols` belongs to, for code `c`.
+    /// Stage `i` removed `row` of the batch `cols` belongs to, for code `c`;
+    /// `text` is the text it judged when a chain rewrote it.
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         i: usize,
@@ -205,6 +207,7 @@ impl Removed {
         cols: &Columns<'_>,
         row: usize,
         c: u8,
+        text: Option<&str>,
     ) {
         let reason = reason_name(s.stage.reasons(), usize::from(c));
         match st.reasons.get_mut(reason) {
@@ -223,7 +226,7 @@ impl Removed {
             };
             if *shown < self.keep.examples_per_reason {
                 *shown += 1;
-                self.examples.push(example(i, reason, cols, row));
+                self.examples.push(example(i, reason, cols, row, text));
             }
         }
         if let Some(x) = &mut self.exclusions {
@@ -249,10 +252,10 @@ impl ChainSink for ChainStats<'_> {
         st.nanos += nanos;
     }
 
-    fn dropped(&mut self, filter: usize, row: usize, code: u8) {
+    fn dropped(&mut self, filter: usize, row: usize, code: u8, text: &str) {
         let i = self.first + filter;
-        self.removed
-            .add(i, &self.stages[i], &mut self.steps[i], self.cols, row, code);
+        let (s, st) = (&self.stages[i], &mut self.steps[i]);
+        self.removed.add(i, s, st, self.cols, row, code, Some(text));
     }
 }
 
@@ -307,8 +310,14 @@ fn reason_name(reasons: &[&'static str], c: usize) -> &'static str {
     reasons.get(c.wrapping_sub(1)).copied().unwrap_or("unknown")
 }
 
-fn example(stage: usize, reason: &str, cols: &Columns<'_>, row: usize) -> Example {
-    let text = cols.text.value(row);
+fn example(
+    stage: usize,
+    reason: &str,
+    cols: &Columns<'_>,
+    row: usize,
+    text: Option<&str>,
+) -> Example {
+    let text = text.unwrap_or_else(|| cols.text.value(row));
     let head: String = text.chars().take(200).collect();
     Example {
         stage,

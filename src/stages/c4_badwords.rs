@@ -22,6 +22,10 @@
 //! only on the document. With the default `keep_fraction = 0` no draw is made
 //! and decisions agree exactly.
 //!
+//! WET input carries Common Crawl's three-letter codes (`eng`, `eng,fra`) in
+//! `language`; key `words_by_language` by those, use `words` for every
+//! language, or run the `language` stage first (two-letter labels).
+//!
 //! This stage reads the `id` and `language` columns, so it judges whole batches
 //! rather than running in a fused per-document chain.
 

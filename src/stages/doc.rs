@@ -91,8 +91,9 @@ pub trait DocFilter: Send + Sync {
 pub trait ChainSink {
     /// Filter `filter` of the chain saw a document of `bytes` text bytes.
     fn seen(&mut self, filter: usize, bytes: usize, nanos: u64);
-    /// Filter `filter` dropped `row` for reason code `code`.
-    fn dropped(&mut self, filter: usize, row: usize, code: u8);
+    /// Filter `filter` dropped `row`, whose current text is `text`, for
+    /// reason code `code`.
+    fn dropped(&mut self, filter: usize, row: usize, code: u8, text: &str);
 }
 
 /// A sink that records nothing.
@@ -100,7 +101,7 @@ pub struct NoSink;
 
 impl ChainSink for NoSink {
     fn seen(&mut self, _: usize, _: usize, _: u64) {}
-    fn dropped(&mut self, _: usize, _: usize, _: u8) {}
+    fn dropped(&mut self, _: usize, _: usize, _: u8, _: &str) {}
 }
 
 /// Runs `filters` in order over every row of `batch` and returns the rows kept,
@@ -144,11 +145,13 @@ pub fn run_chain(
                 t.map_or(0, |t| t.elapsed().as_nanos() as u64),
             );
             if code != 0 {
-                sink.dropped(i, row, code);
+                sink.dropped(i, row, code, text);
                 verdict = code;
                 break;
             }
-            if rewritten {
+            // C4 rewrites every document it keeps; an unchanged text keeps
+            // its analysis and its place in the batch.
+            if rewritten && next != text {
                 std::mem::swap(&mut current, &mut next);
                 from_buffer = true;
                 analysed = false;
@@ -207,12 +210,12 @@ pub fn verdicts(filter: &dyn DocFilter, batch: &RecordBatch) -> Vec<u8> {
     struct Codes(Vec<u8>);
     impl ChainSink for Codes {
         fn seen(&mut self, _: usize, _: usize, _: u64) {}
-        fn dropped(&mut self, _: usize, row: usize, code: u8) {
+        fn dropped(&mut self, _: usize, row: usize, code: u8, _: &str) {
             self.0[row] = code;
         }
     }
     let mut codes = Codes(vec![0; batch.num_rows()]);
-    // Without rewrites the chain itself cannot fail.
+    // Only building the rewritten batch can fail, and that batch is not kept.
     let _ = run_chain(&[filter], batch, &mut codes, false);
     codes.0
 }

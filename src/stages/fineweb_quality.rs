@@ -153,9 +153,10 @@ const TERMINAL_PUNCTUATION: &str = "!.?\u{589}\u{61d}\u{61e}\u{61f}\u{6d4}\u{700
 fn non_space_runs(t: &str) -> usize {
     let (mut runs, mut in_run) = (0, false);
     for &b in t.as_bytes() {
-        // Multi-byte whitespace (U+0085, U+00A0, U+2000…) only splits runs,
-        // so treating it as part of a run can only undercount: still a bound.
-        let space = matches!(b, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f);
+        // Only what the word split also splits on (Rust's ASCII whitespace);
+        // multi-byte whitespace (U+0085, U+00A0, U+2000…) only joins runs,
+        // which can only undercount: still a bound.
+        let space = matches!(b, b' ' | b'\t'..=b'\r');
         runs += usize::from(!space && !in_run);
         in_run = !space;
     }

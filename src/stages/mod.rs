@@ -50,7 +50,8 @@ pub trait Stage: Send + Sync {
     }
 
     /// Applies the stage to one batch. Stages that are [`doc::DocFilter`]s need
-    /// not implement it: the runner runs them through [`doc::run_chain`].
+    /// not implement it: the runner runs them through [`doc::run_chain`],
+    /// which keeps rewritten text; this default only judges (tests, tools).
     fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
         match self.doc_filter() {
             Some(f) => Ok(Output::Verdicts(doc::verdicts(f, batch))),
