@@ -69,8 +69,8 @@ fn rows(dir: &std::path::Path, column: &str) -> Vec<(String, String)> {
     out
 }
 
-fn run(dir: &std::path::Path, out: &std::path::Path, threads: &str) -> String {
-    let p = pipeline(dir);
+/// Runs pipeline `p` into `out` on `threads` threads; returns stdout.
+fn run(dir: &std::path::Path, p: &std::path::Path, out: &std::path::Path, threads: &str) -> String {
     let o = util::run_in(
         dir,
         &[
@@ -93,7 +93,7 @@ fn run(dir: &std::path::Path, out: &std::path::Path, threads: &str) -> String {
 fn every_removed_document_is_listed_once_and_report_counts_match_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let stdout = run(dir.path(), &out, "2");
+    let stdout = run(dir.path(), &pipeline(dir.path()), &out, "2");
 
     let kept: Vec<String> = rows(&out.join("documents"), "text")
         .into_iter()
@@ -108,12 +108,7 @@ fn every_removed_document_is_listed_once_and_report_counts_match_the_run() {
     for id in kept.iter().chain(removed.iter().map(|r| &r.0)) {
         assert!(seen.insert(id.clone()), "{id} listed twice");
     }
-    let read: u64 = stdout
-        .lines()
-        .find(|l| l.starts_with("read "))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap();
+    let read = util::step_docs(&stdout, "read", 1);
     assert_eq!(seen.len() as u64, read, "{stdout}");
 
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -165,8 +160,9 @@ fn every_removed_document_is_listed_once_and_report_counts_match_the_run() {
 fn exclusions_are_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    run(dir.path(), &a, "1");
-    run(dir.path(), &b, "2");
+    let p = pipeline(dir.path());
+    run(dir.path(), &p, &a, "1");
+    run(dir.path(), &p, &b, "2");
     let (ta, tb) = (
         util::tree(&a.join("exclusions")),
         util::tree(&b.join("exclusions")),
@@ -196,25 +192,8 @@ fn a_filters_only_run_reports_the_documents_it_kept() {
     let text = format!("{}{}", &text[..start], &text[end..]).replace("documents = true\n", "");
     std::fs::write(&p, text).unwrap();
     let out = dir.path().join("out");
-    let o = util::run_in(
-        dir.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ],
-    );
-    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(o.status.success(), "{}", util::text(&o));
-    let written: u64 = stdout
-        .lines()
-        .find(|l| l.starts_with("write "))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no write row: {stdout}"));
+    let stdout = run(dir.path(), &p, &out, "2");
+    let written = util::step_docs(&stdout, "write", 2);
     assert!(written > 0, "{stdout}");
     let o = util::run_in(dir.path(), &["report", out.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", util::text(&o));

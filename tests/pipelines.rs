@@ -118,12 +118,7 @@ fn every_pipeline_dry_runs_and_shows_removed_examples() {
         assert!(out.join("_SUCCESS").exists(), "{p}: {all}");
         let stdout = String::from_utf8_lossy(&o.stdout);
         // At most 40 documents per shard were read.
-        let read: u64 = stdout
-            .lines()
-            .find(|l| l.starts_with("read "))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{p}: no read row: {all}"));
+        let read = util::step_docs(&stdout, "read", 1);
         let shards: u64 = std::fs::read_to_string(out.join("_dataset.json"))
             .map(|s| {
                 serde_json::from_str::<serde_json::Value>(&s).unwrap()["shards"]

@@ -38,6 +38,17 @@ pub fn quickstart(out: &Path, extra: &[&str]) -> Output {
     run_in(&repo(), &args)
 }
 
+/// A count from the run's stats table: row `step` (`read`, a stage, `write`),
+/// column 1 for documents in, 2 for documents out.
+pub fn step_docs(stdout: &str, step: &str, column: usize) -> u64 {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(step))
+        .and_then(|l| l.split_whitespace().nth(column))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no `{step}` row in the stats table: {stdout}"))
+}
+
 /// Stdout and stderr as one readable string, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(

@@ -158,8 +158,8 @@ mod tests {
     use super::*;
     use crate::document::{BatchBuilder, DocRef};
     use crate::store::LocalStore;
-    use arrow::array::{Array, ListBuilder, StringArray, UInt32Builder, UInt64Array};
-    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::array::{Array, ArrayRef, ListBuilder, StringArray, UInt32Builder, UInt64Array};
+    use arrow::datatypes::{DataType, Field};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn docs(texts: &[&str]) -> RecordBatch {
@@ -183,16 +183,8 @@ mod tests {
             l.values().append_slice(&[i as u32, 1]);
             l.append(true);
         }
-        let mut fields: Vec<Field> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        fields.push(Field::new(document::TOKENS, DataType::List(item), false));
-        let mut cols = batch.columns().to_vec();
-        cols.push(Arc::new(l.finish()));
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+        let field = Field::new(document::TOKENS, DataType::List(item), false);
+        document::with_columns(batch, [(field, Arc::new(l.finish()) as ArrayRef)]).unwrap()
     }
 
     fn read_back(path: &std::path::Path) -> (Vec<RecordBatch>, parquet::basic::Compression) {
@@ -257,23 +249,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().display().to_string();
         let a = docs(&["first", "second"]);
-        let mut fields: Vec<Field> = a
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        fields.push(Field::new(
-            document::LANGUAGE_SCORE,
-            DataType::Float32,
-            true,
-        ));
-        let mut cols = a.columns().to_vec();
-        cols.push(Arc::new(arrow::array::Float32Array::from(vec![
-            Some(0.9),
-            None,
-        ])));
-        let scored = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+        let score = Field::new(document::LANGUAGE_SCORE, DataType::Float32, true);
+        let scores: ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![Some(0.9), None]));
+        let scored = document::with_columns(&a, [(score, scores)]).unwrap();
         let mut w = Box::new(
             DocumentsWriter::create(Arc::new(LocalStore), &out, "documents/00/s.parquet").unwrap(),
         );
