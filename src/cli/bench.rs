@@ -646,12 +646,24 @@ fn filter_pipeline(paths: &[PathBuf], stages: &[&str]) -> String {
     )
 }
 
-/// MB of text per CPU second of the stages named (the chain: of all of them
-/// together, over the text that entered the first).
-fn stages_mb_per_s(steps: &[shardwise::stats::StepStats], names: &[&str]) -> f64 {
+/// Each filter alone, then [`CHAIN`]: a name and the `[[stage]]` bodies.
+fn filter_runs() -> Vec<(String, Vec<&'static str>)> {
+    FILTERS
+        .iter()
+        .map(|(name, stage)| (name.to_string(), vec![*stage]))
+        .chain(std::iter::once((
+            CHAIN.to_string(),
+            FILTERS.iter().map(|f| f.1).collect(),
+        )))
+        .collect()
+}
+
+/// MB of text per CPU second of the [`FILTERS`] steps among `steps` (for the
+/// chain: of all of them together, over the text that entered the first).
+fn stages_mb_per_s(steps: &[shardwise::stats::StepStats]) -> f64 {
     let ours: Vec<_> = steps
         .iter()
-        .filter(|s| names.contains(&s.name.as_str()))
+        .filter(|s| FILTERS.iter().any(|f| f.0 == s.name))
         .collect();
     let nanos: u64 = ours.iter().map(|s| s.nanos).sum();
     let bytes = ours.first().map_or(0, |s| s.bytes_in);
@@ -660,24 +672,14 @@ fn stages_mb_per_s(steps: &[shardwise::stats::StepStats], names: &[&str]) -> f64
 
 /// Each filter alone, then the chain, over the whole corpus on one thread.
 fn filter_corpus_runs(work: &Path, shards: &[PathBuf]) -> anyhow::Result<Vec<(String, f64)>> {
-    let names: Vec<&str> = FILTERS.iter().map(|f| f.0).collect();
-    let mut runs: Vec<(String, Vec<&str>, Vec<&str>)> = FILTERS
-        .iter()
-        .map(|(name, stage)| (name.to_string(), vec![*name], vec![*stage]))
-        .collect();
-    runs.push((
-        CHAIN.into(),
-        names.clone(),
-        FILTERS.iter().map(|f| f.1).collect(),
-    ));
     let mut out = Vec::new();
-    for (name, measured, stages) in runs {
+    for (name, stages) in filter_runs() {
         let dir = work.join(format!("out-filter-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
         let mut p = config::load("bench-filters", &filter_pipeline(shards, &stages), &[])?;
         p.redirect_output(&dir.display().to_string());
         let report = exec::run(&p, &Stores::new(), &run_options(1, Some(1)))?;
-        out.push((name, stages_mb_per_s(&report.stats.steps, &measured)));
+        out.push((name, stages_mb_per_s(&report.stats.steps)));
     }
     Ok(out)
 }
@@ -686,8 +688,7 @@ fn filter_corpus_runs(work: &Path, shards: &[PathBuf]) -> anyhow::Result<Vec<(St
 /// datatrove baseline read), in batches as a reader would make them, on one thread.
 fn filters_on_texts(texts: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
     use shardwise::document::{BatchBuilder, DocRef};
-    use shardwise::exec::runner::{self, BuiltStage, Keep};
-    use shardwise::stages::StageContext;
+    use shardwise::exec::runner::{self, Keep};
 
     let mut batches = Vec::new();
     let mut b = BatchBuilder::new(0, "bench");
@@ -702,31 +703,12 @@ fn filters_on_texts(texts: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
     }
     batches.push(b.flush());
     let stores = Stores::new();
-    let names: Vec<&str> = FILTERS.iter().map(|f| f.0).collect();
-    let mut runs: Vec<(String, Vec<&str>)> = FILTERS
-        .iter()
-        .map(|(name, stage)| (name.to_string(), vec![*stage]))
-        .collect();
-    runs.push((CHAIN.into(), FILTERS.iter().map(|f| f.1).collect()));
     let mut out = Vec::new();
-    for (name, stages) in runs {
+    for (name, stages) in filter_runs() {
         // Only the stages are built; the input is never read.
         let unused = [PathBuf::from("unused.jsonl")];
         let p = config::load("bench-filters", &filter_pipeline(&unused, &stages), &[])?;
-        let built: Vec<BuiltStage> = p
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(index, s)| {
-                Ok(BuiltStage {
-                    name: s.kind().to_string(),
-                    stage: s.build(&StageContext {
-                        index,
-                        stores: &stores,
-                    })?,
-                })
-            })
-            .collect::<Result<_, shardwise::error::Error>>()?;
+        let built = exec::build_stages(&p, &stores)?;
         let mut steps = Vec::new();
         for batch in &batches {
             let processed = runner::apply_stages(&built, batch.clone(), Keep::default())?;
@@ -738,7 +720,7 @@ fn filters_on_texts(texts: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
                 }
             }
         }
-        out.push((name, stages_mb_per_s(&steps, &names)));
+        out.push((name, stages_mb_per_s(&steps)));
     }
     Ok(out)
 }

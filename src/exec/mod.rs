@@ -149,18 +149,8 @@ pub fn run(p: &Pipeline, stores: &Stores, opts: &RunOptions) -> Result<RunReport
     let work_store = stores.for_uri(&work)?;
     let out_store = stores.for_uri(&p.output.uri)?;
 
-    let mut stages = Vec::new();
-    let mut tokens = None;
-    for (index, s) in p.stages.iter().enumerate() {
-        let stage = s.build(&StageContext { index, stores })?;
-        if let Some(info) = stage.token_info() {
-            tokens = Some(info);
-        }
-        stages.push(BuiltStage {
-            name: s.kind().to_string(),
-            stage,
-        });
-    }
+    let stages = build_stages(p, stores)?;
+    let tokens = stages.iter().find_map(|s| s.stage.token_info());
     if p.output.format == OutputFormat::Megatron && tokens.is_none() {
         // A filtering-only pipeline is legitimate (with `documents = true` it
         // writes the cleaned documents); say plainly that no token files come.
@@ -703,6 +693,20 @@ fn process_shard(
     marker::write_marker(job.work_store.as_ref(), &marker_uri, &m)?;
     failpoint::hit(failpoint::Point::AfterMarker);
     Ok(Some((m, examples)))
+}
+
+/// Builds every stage of `p`, loading the files they name, in pipeline order.
+pub fn build_stages(p: &Pipeline, stores: &Stores) -> Result<Vec<BuiltStage>, Error> {
+    p.stages
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            Ok(BuiltStage {
+                name: s.kind().to_string(),
+                stage: s.build(&StageContext { index, stores })?,
+            })
+        })
+        .collect()
 }
 
 /// Where a shard's cleaned documents go.
