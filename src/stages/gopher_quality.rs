@@ -72,15 +72,21 @@ impl StageConfigure for GopherQualityConfig {
     }
 
     fn build(&self, _ctx: &StageContext) -> Result<Box<dyn Stage>, Error> {
-        Ok(Box::new(GopherQuality {
-            config: self.clone(),
-        }))
+        Ok(Box::new(GopherQuality::new(self.clone())))
     }
 }
 
 /// The runtime of `gopher_quality`.
 pub struct GopherQuality {
     config: GopherQualityConfig,
+    stop_words: StopWords,
+}
+
+impl GopherQuality {
+    fn new(config: GopherQualityConfig) -> Self {
+        let stop_words = StopWords::new(&config.stop_words);
+        GopherQuality { config, stop_words }
+    }
 }
 
 const REASONS: &[&str] = &[
@@ -118,19 +124,14 @@ impl DocFilter for GopherQuality {
         let mut stop_seen: u64 = 0;
         for w in &a.words {
             let s = w.of(t);
-            let mut symbol = true;
-            let mut alpha = false;
-            for ch in s.chars() {
-                symbol &= text::is_punctuation(ch);
-                alpha |= ch.is_alphabetic();
-            }
+            let (symbol, alpha) = word_kind(s);
             if !symbol {
                 content += 1;
                 content_chars += w.chars as usize;
             }
             alpha_words += usize::from(alpha);
-            if let Some(k) = c.stop_words.iter().position(|sw| sw == s) {
-                stop_seen |= 1 << (k & 63);
+            if let Some(k) = self.stop_words.index(s.as_bytes()) {
+                stop_seen |= 1 << k;
             }
         }
         if c.min_doc_words > 0 && content < c.min_doc_words {
@@ -188,6 +189,106 @@ impl DocFilter for GopherQuality {
     }
 }
 
+/// Whether every character of `word` is punctuation (a "symbol" word), and
+/// whether any is alphabetic; ASCII words are decided by a byte table.
+fn word_kind(word: &str) -> (bool, bool) {
+    let (mut all, mut any) = (PUNCT | ALPHA, 0);
+    for &b in word.as_bytes() {
+        let class = ASCII_KIND[usize::from(b)];
+        all &= class;
+        any |= class;
+    }
+    if any & NON_ASCII == 0 {
+        return (all & PUNCT != 0, any & ALPHA != 0);
+    }
+    // No punctuation character is alphabetic, so the first letter decides both.
+    let mut symbol = true;
+    for ch in word.chars() {
+        if ch.is_alphabetic() {
+            return (false, true);
+        }
+        symbol &= text::is_punctuation(ch);
+    }
+    (symbol, false)
+}
+
+const PUNCT: u8 = 1;
+const ALPHA: u8 = 2;
+const NON_ASCII: u8 = 4;
+
+/// [`PUNCT`] and [`ALPHA`] of each ASCII byte; [`NON_ASCII`] for the rest.
+static ASCII_KIND: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            ALPHA
+        } else if text::is_ascii_punctuation(c) {
+            PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The stop words, packed for comparison as integers (up to 8 bytes) or kept
+/// as strings (longer ones); a word's index is its bit in the seen set.
+struct StopWords {
+    packed: Vec<(u64, usize, u32)>,
+    long: Vec<(Vec<u8>, u32)>,
+    /// Bit `n` set when a stop word has `n` bytes (`n` < 64).
+    lengths: u64,
+}
+
+impl StopWords {
+    fn new(words: &[String]) -> Self {
+        let mut sw = StopWords {
+            packed: Vec::new(),
+            long: Vec::new(),
+            lengths: 0,
+        };
+        // `check` caps the list at 64 words, one bit each.
+        for (k, w) in words.iter().enumerate().take(64) {
+            let (b, k) = (w.as_bytes(), k as u32);
+            if b.len() <= 8 {
+                sw.packed.push((pack(b), b.len(), k));
+            } else {
+                sw.long.push((b.to_vec(), k));
+            }
+            if b.len() < 64 {
+                sw.lengths |= 1 << b.len();
+            }
+        }
+        sw
+    }
+
+    /// The index of the first stop word equal to `word`.
+    fn index(&self, word: &[u8]) -> Option<u32> {
+        if word.len() < 64 && self.lengths & (1 << word.len()) == 0 {
+            return None;
+        }
+        if word.len() <= 8 {
+            let key = pack(word);
+            self.packed
+                .iter()
+                .find(|&&(p, n, _)| p == key && n == word.len())
+                .map(|&(_, _, k)| k)
+        } else {
+            self.long.iter().find(|(w, _)| w == word).map(|&(_, k)| k)
+        }
+    }
+}
+
+/// Up to 8 bytes as one integer, zero-padded.
+fn pack(b: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    buf[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(buf)
+}
+
 /// datatrove tests thresholds for truthiness, so `0` turns a rule off.
 fn positive(x: f64) -> Option<f64> {
     (x != 0.0).then_some(x)
@@ -208,9 +309,7 @@ mod tests {
     use crate::stages::doc;
 
     fn stage() -> GopherQuality {
-        GopherQuality {
-            config: crate::fields::defaults(),
-        }
+        GopherQuality::new(crate::fields::defaults())
     }
 
     fn judge(t: &str) -> &'static str {
@@ -224,6 +323,41 @@ mod tests {
     fn matches_datatrove_on_real_documents() {
         // 200/200 agree (and 697/697 on the whole file when last measured).
         text::parity::assert_agrees("gopher_quality", judge);
+    }
+
+    #[test]
+    fn no_punctuation_is_alphabetic() {
+        let punctuation = (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|&c| text::is_punctuation(c));
+        assert_eq!(punctuation.clone().filter(|c| c.is_alphabetic()).count(), 0);
+        assert!(punctuation.count() > 250);
+    }
+
+    #[test]
+    fn word_kinds_match_the_character_rules() {
+        for w in [
+            "word", "...", "#", "a.", "", "—", "«»", "naïve", "٣", "x1", "1", "\u{7f}",
+        ] {
+            let symbol = w.chars().all(text::is_punctuation);
+            let alpha = w.chars().any(char::is_alphabetic);
+            assert_eq!(word_kind(w), (symbol, alpha), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn stop_words_match_whole_words_of_any_length() {
+        let words: Vec<String> = ["the", "", "a", "understanding", "the", "ab\0"]
+            .map(String::from)
+            .to_vec();
+        let sw = StopWords::new(&words);
+        assert_eq!(sw.index(b"the"), Some(0));
+        assert_eq!(sw.index(b""), Some(1));
+        assert_eq!(sw.index(b"understanding"), Some(3));
+        assert_eq!(sw.index(b"ab\0"), Some(5));
+        for miss in [&b"The"[..], b"th", b"ab", b"understandings", b"a\0"] {
+            assert_eq!(sw.index(miss), None, "{miss:?}");
+        }
     }
 
     #[test]

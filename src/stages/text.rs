@@ -240,6 +240,11 @@ pub fn is_punctuation(c: char) -> bool {
     }
 }
 
+/// [`is_punctuation`] for an ASCII byte.
+pub const fn is_ascii_punctuation(b: u8) -> bool {
+    b < 0x80 && ASCII_PUNCTUATION[b as usize]
+}
+
 /// [`PUNCTUATION`] for ASCII, by code: most characters are ASCII.
 static ASCII_PUNCTUATION: [bool; 128] = {
     let mut t = [false; 128];
@@ -388,7 +393,7 @@ fn is_prefix(c: char, next: char) -> bool {
     is_punct(c)
         || is_quote(c)
         || is_currency(c)
-        || in_class(ICONS, c)
+        || ICONS.contains(c)
         || matches!(c, '§' | '%' | '=' | '—' | '–')
         || (c == '+' && !next.is_ascii_digit())
 }
@@ -396,53 +401,161 @@ fn is_prefix(c: char, next: char) -> bool {
 /// What spaCy's English suffix rules split off the end of a token, apart from
 /// the period, digit-bound and contraction rules.
 fn is_suffix(c: char) -> bool {
-    is_punct(c) || is_quote(c) || in_class(ICONS, c) || matches!(c, '—' | '–')
+    is_punct(c) || is_quote(c) || ICONS.contains(c) || matches!(c, '—' | '–')
 }
 
 /// spaCy's `LIST_ICONS` (symbols, other), as sorted inclusive ranges.
 #[rustfmt::skip]
-static ICONS: &[(u32, u32)] = &[(0xA6, 0xA6), (0xA9, 0xA9), (0xAE, 0xAE), (0xB0, 0xB0), (0x482, 0x482), (0x58D, 0x58E), (0x60E, 0x60F), (0x6DE, 0x6DE), (0x6E9, 0x6E9), (0x6FD, 0x6FE), (0x7F6, 0x7F6), (0x9FA, 0x9FA), (0xB70, 0xB70), (0xBF3, 0xBF8), (0xBFA, 0xBFA), (0xC7F, 0xC7F), (0xD4F, 0xD4F), (0xD79, 0xD79), (0xF01, 0xF03), (0xF13, 0xF13), (0xF15, 0xF17), (0xF1A, 0xF1F), (0xF34, 0xF34), (0xF36, 0xF36), (0xF38, 0xF38), (0xFBE, 0xFC5), (0xFC7, 0xFCC), (0xFCE, 0xFCF), (0xFD5, 0xFD8), (0x109E, 0x109F), (0x1390, 0x1399), (0x1940, 0x1940), (0x19DE, 0x19FF), (0x1B61, 0x1B6A), (0x1B74, 0x1B7C), (0x2100, 0x2101), (0x2103, 0x2106), (0x2108, 0x2109), (0x2114, 0x2114), (0x2116, 0x2117), (0x211E, 0x2123), (0x2125, 0x2125), (0x2127, 0x2127), (0x2129, 0x2129), (0x212E, 0x212E), (0x213A, 0x213B), (0x214A, 0x214A), (0x214C, 0x214D), (0x214F, 0x214F), (0x218A, 0x218B), (0x2195, 0x2199), (0x219C, 0x219F), (0x21A1, 0x21A2), (0x21A4, 0x21A5), (0x21A7, 0x21AD), (0x21AF, 0x21CD), (0x21D0, 0x21D1), (0x21D3, 0x21D3), (0x21D5, 0x21F3), (0x2300, 0x2307), (0x230C, 0x231F), (0x2322, 0x2328), (0x232B, 0x237B), (0x237D, 0x239A), (0x23B4, 0x23DB), (0x23E2, 0x2426), (0x2440, 0x244A), (0x249C, 0x24E9), (0x2500, 0x25B6), (0x25B8, 0x25C0), (0x25C2, 0x25F7), (0x2600, 0x266E), (0x2670, 0x2767), (0x2794, 0x27BF), (0x2800, 0x28FF), (0x2B00, 0x2B2F), (0x2B45, 0x2B46), (0x2B4D, 0x2B73), (0x2B76, 0x2B95), (0x2B98, 0x2BC8), (0x2BCA, 0x2BFE), (0x2CE5, 0x2CEA), (0x2E80, 0x2E99), (0x2E9B, 0x2EF3), (0x2F00, 0x2FD5), (0x2FF0, 0x2FFB), (0x3004, 0x3004), (0x3012, 0x3013), (0x3020, 0x3020), (0x3036, 0x3037), (0x303E, 0x303F), (0x3190, 0x3191), (0x3196, 0x319F), (0x31C0, 0x31E3), (0x3200, 0x321E), (0x322A, 0x3247), (0x3250, 0x3250), (0x3260, 0x327F), (0x328A, 0x32B0), (0x32C0, 0x32FE), (0x3300, 0x33FF), (0x4DC0, 0x4DFF), (0xA490, 0xA4C6), (0xA828, 0xA82B), (0xA836, 0xA837), (0xA839, 0xA839), (0xAA77, 0xAA79), (0xFDFD, 0xFDFD), (0xFFE4, 0xFFE4), (0xFFE8, 0xFFE8), (0xFFED, 0xFFEE), (0xFFFC, 0xFFFD), (0x10137, 0x1013F), (0x10179, 0x10189), (0x1018C, 0x1018E), (0x10190, 0x1019B), (0x101A0, 0x101A0), (0x101D0, 0x101FC), (0x10877, 0x10878), (0x10AC8, 0x10AC8), (0x1173F, 0x1173F), (0x16B3C, 0x16B3F), (0x16B45, 0x16B45), (0x1BC9C, 0x1BC9C), (0x1D000, 0x1D0F5), (0x1D100, 0x1D126), (0x1D129, 0x1D164), (0x1D16A, 0x1D16C), (0x1D183, 0x1D184), (0x1D18C, 0x1D1A9), (0x1D1AE, 0x1D1E8), (0x1D200, 0x1D241), (0x1D245, 0x1D245), (0x1D300, 0x1D356), (0x1D800, 0x1D9FF), (0x1DA37, 0x1DA3A), (0x1DA6D, 0x1DA74), (0x1DA76, 0x1DA83), (0x1DA85, 0x1DA86), (0x1ECAC, 0x1ECAC), (0x1F000, 0x1F02B), (0x1F030, 0x1F093), (0x1F0A0, 0x1F0AE), (0x1F0B1, 0x1F0BF), (0x1F0C1, 0x1F0CF), (0x1F0D1, 0x1F0F5), (0x1F110, 0x1F16B), (0x1F170, 0x1F1AC), (0x1F1E6, 0x1F202), (0x1F210, 0x1F23B), (0x1F240, 0x1F248), (0x1F250, 0x1F251), (0x1F260, 0x1F265), (0x1F300, 0x1F3FA), (0x1F400, 0x1F6D4), (0x1F6E0, 0x1F6EC), (0x1F6F0, 0x1F6F9), (0x1F700, 0x1F773), (0x1F780, 0x1F7D8), (0x1F800, 0x1F80B), (0x1F810, 0x1F847), (0x1F850, 0x1F859), (0x1F860, 0x1F887), (0x1F890, 0x1F8AD), (0x1F900, 0x1F90B), (0x1F910, 0x1F93E), (0x1F940, 0x1F970), (0x1F973, 0x1F976), (0x1F97A, 0x1F97A), (0x1F97C, 0x1F9A2), (0x1F9B0, 0x1F9B9), (0x1F9C0, 0x1F9C2), (0x1F9D0, 0x1F9FF), (0x1FA60, 0x1FA6D)];
+static ICON_RANGES: &[(u32, u32)] = &[(0xA6, 0xA6), (0xA9, 0xA9), (0xAE, 0xAE), (0xB0, 0xB0), (0x482, 0x482), (0x58D, 0x58E), (0x60E, 0x60F), (0x6DE, 0x6DE), (0x6E9, 0x6E9), (0x6FD, 0x6FE), (0x7F6, 0x7F6), (0x9FA, 0x9FA), (0xB70, 0xB70), (0xBF3, 0xBF8), (0xBFA, 0xBFA), (0xC7F, 0xC7F), (0xD4F, 0xD4F), (0xD79, 0xD79), (0xF01, 0xF03), (0xF13, 0xF13), (0xF15, 0xF17), (0xF1A, 0xF1F), (0xF34, 0xF34), (0xF36, 0xF36), (0xF38, 0xF38), (0xFBE, 0xFC5), (0xFC7, 0xFCC), (0xFCE, 0xFCF), (0xFD5, 0xFD8), (0x109E, 0x109F), (0x1390, 0x1399), (0x1940, 0x1940), (0x19DE, 0x19FF), (0x1B61, 0x1B6A), (0x1B74, 0x1B7C), (0x2100, 0x2101), (0x2103, 0x2106), (0x2108, 0x2109), (0x2114, 0x2114), (0x2116, 0x2117), (0x211E, 0x2123), (0x2125, 0x2125), (0x2127, 0x2127), (0x2129, 0x2129), (0x212E, 0x212E), (0x213A, 0x213B), (0x214A, 0x214A), (0x214C, 0x214D), (0x214F, 0x214F), (0x218A, 0x218B), (0x2195, 0x2199), (0x219C, 0x219F), (0x21A1, 0x21A2), (0x21A4, 0x21A5), (0x21A7, 0x21AD), (0x21AF, 0x21CD), (0x21D0, 0x21D1), (0x21D3, 0x21D3), (0x21D5, 0x21F3), (0x2300, 0x2307), (0x230C, 0x231F), (0x2322, 0x2328), (0x232B, 0x237B), (0x237D, 0x239A), (0x23B4, 0x23DB), (0x23E2, 0x2426), (0x2440, 0x244A), (0x249C, 0x24E9), (0x2500, 0x25B6), (0x25B8, 0x25C0), (0x25C2, 0x25F7), (0x2600, 0x266E), (0x2670, 0x2767), (0x2794, 0x27BF), (0x2800, 0x28FF), (0x2B00, 0x2B2F), (0x2B45, 0x2B46), (0x2B4D, 0x2B73), (0x2B76, 0x2B95), (0x2B98, 0x2BC8), (0x2BCA, 0x2BFE), (0x2CE5, 0x2CEA), (0x2E80, 0x2E99), (0x2E9B, 0x2EF3), (0x2F00, 0x2FD5), (0x2FF0, 0x2FFB), (0x3004, 0x3004), (0x3012, 0x3013), (0x3020, 0x3020), (0x3036, 0x3037), (0x303E, 0x303F), (0x3190, 0x3191), (0x3196, 0x319F), (0x31C0, 0x31E3), (0x3200, 0x321E), (0x322A, 0x3247), (0x3250, 0x3250), (0x3260, 0x327F), (0x328A, 0x32B0), (0x32C0, 0x32FE), (0x3300, 0x33FF), (0x4DC0, 0x4DFF), (0xA490, 0xA4C6), (0xA828, 0xA82B), (0xA836, 0xA837), (0xA839, 0xA839), (0xAA77, 0xAA79), (0xFDFD, 0xFDFD), (0xFFE4, 0xFFE4), (0xFFE8, 0xFFE8), (0xFFED, 0xFFEE), (0xFFFC, 0xFFFD), (0x10137, 0x1013F), (0x10179, 0x10189), (0x1018C, 0x1018E), (0x10190, 0x1019B), (0x101A0, 0x101A0), (0x101D0, 0x101FC), (0x10877, 0x10878), (0x10AC8, 0x10AC8), (0x1173F, 0x1173F), (0x16B3C, 0x16B3F), (0x16B45, 0x16B45), (0x1BC9C, 0x1BC9C), (0x1D000, 0x1D0F5), (0x1D100, 0x1D126), (0x1D129, 0x1D164), (0x1D16A, 0x1D16C), (0x1D183, 0x1D184), (0x1D18C, 0x1D1A9), (0x1D1AE, 0x1D1E8), (0x1D200, 0x1D241), (0x1D245, 0x1D245), (0x1D300, 0x1D356), (0x1D800, 0x1D9FF), (0x1DA37, 0x1DA3A), (0x1DA6D, 0x1DA74), (0x1DA76, 0x1DA83), (0x1DA85, 0x1DA86), (0x1ECAC, 0x1ECAC), (0x1F000, 0x1F02B), (0x1F030, 0x1F093), (0x1F0A0, 0x1F0AE), (0x1F0B1, 0x1F0BF), (0x1F0C1, 0x1F0CF), (0x1F0D1, 0x1F0F5), (0x1F110, 0x1F16B), (0x1F170, 0x1F1AC), (0x1F1E6, 0x1F202), (0x1F210, 0x1F23B), (0x1F240, 0x1F248), (0x1F250, 0x1F251), (0x1F260, 0x1F265), (0x1F300, 0x1F3FA), (0x1F400, 0x1F6D4), (0x1F6E0, 0x1F6EC), (0x1F6F0, 0x1F6F9), (0x1F700, 0x1F773), (0x1F780, 0x1F7D8), (0x1F800, 0x1F80B), (0x1F810, 0x1F847), (0x1F850, 0x1F859), (0x1F860, 0x1F887), (0x1F890, 0x1F8AD), (0x1F900, 0x1F90B), (0x1F910, 0x1F93E), (0x1F940, 0x1F970), (0x1F973, 0x1F976), (0x1F97A, 0x1F97A), (0x1F97C, 0x1F9A2), (0x1F9B0, 0x1F9B9), (0x1F9C0, 0x1F9C2), (0x1F9D0, 0x1F9FF), (0x1FA60, 0x1FA6D)];
 
 /// Splits `text` into words, appending spans to `out`.
 pub fn split_words(text: &str, out: &mut Vec<Span>) {
+    split_words_with(text, out, true);
+}
+
+/// [`split_words`], optionally without the shortcuts for common chunk shapes
+/// (the tests check that both ways give the same words).
+fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
     let bytes = text.as_bytes();
     let mut i = 0;
-    // Rust's `char::is_whitespace`, with ASCII decided from the byte.
-    let space_at = |i: usize| match bytes[i] {
-        b if b < 0x80 => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
-        _ => {
-            let c = next_char(text, i);
-            (c.is_whitespace(), c.len_utf8())
-        }
+    // Rust's `char::is_whitespace`, with ASCII decided by the byte table.
+    let space_at = |i: usize| {
+        let c = next_char(text, i);
+        (c.is_whitespace(), c.len_utf8())
     };
     while i < bytes.len() {
-        // Skip whitespace.
-        let (space, n) = space_at(i);
-        if space {
-            i += n;
+        let class = BYTE_CLASS[usize::from(bytes[i])];
+        if class == SPACE {
+            i += 1;
             continue;
         }
-        let start = i;
-        while i < bytes.len() {
+        if class == NON_ASCII {
             let (space, n) = space_at(i);
             if space {
+                i += n;
+                continue;
+            }
+        }
+        // One chunk up to the next white space, noting which byte classes it holds.
+        let start = i;
+        let mut seen = 0u8;
+        while i < bytes.len() {
+            let class = BYTE_CLASS[usize::from(bytes[i])];
+            if class == SPACE {
                 break;
             }
-            i += n;
-        }
-        let chunk = &bytes[start..i];
-        if chunk.iter().all(u8::is_ascii_alphabetic) {
-            // Plain words, most of any text: no affix or infix rule applies,
-            // only the multi-word exceptions (`dont`, `Cannot`).
-            if !push_special(text, start, i, out) {
-                push_span(text, start, i, out);
+            if class == NON_ASCII {
+                let (space, n) = space_at(i);
+                if space {
+                    break;
+                }
+                seen |= class;
+                i += n;
+                continue;
             }
+            seen |= class;
+            i += 1;
+        }
+        if shortcuts && split_common(text, start, i, seen, out) {
             continue;
         }
         let first = out.len();
         split_chunk(text, start, i, out);
         merge_exceptions(text, first, out);
     }
+}
+
+/// Byte classes for the word split's scan: ASCII white space, letters, digits,
+/// other ASCII, and bytes of non-ASCII characters.
+const SPACE: u8 = 1;
+const LETTER: u8 = 2;
+const DIGIT: u8 = 4;
+const OTHER: u8 = 8;
+const NON_ASCII: u8 = 16;
+
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if matches!(c, b' ' | b'\t'..=b'\r') {
+            SPACE
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Splits the most common chunk shapes of English text without the general
+/// affix machinery: one character; ASCII letters or digits alone (`word`,
+/// `1999`), or followed by one suffix mark (`word,` `word.` `1999)`). Returns false, pushing nothing, for any
+/// other chunk, and for chunks that spaCy's special cases could touch, so the
+/// result is always what [`split_chunk`] gives.
+fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Span>) -> bool {
+    let b = &text.as_bytes()[start..end];
+    let push = |out: &mut Vec<Span>, s: usize, e: usize| {
+        out.push(Span {
+            start: s as u32,
+            end: e as u32,
+            chars: (e - s) as u32,
+        })
+    };
+    if seen == LETTER || seen == DIGIT {
+        // Plain words and numbers: no affix or infix rule applies, only the
+        // multi-word exceptions (`dont`, `Cannot`).
+        if !push_special(text, start, end, out) {
+            push(out, start, end);
+        }
+        return true;
+    }
+    if seen == NON_ASCII && text[start..end].chars().nth(1).is_none() {
+        // One character is one word, whatever it is.
+        out.push(Span {
+            start: start as u32,
+            end: end as u32,
+            chars: 1,
+        });
+        return true;
+    }
+    if b.len() == 1 {
+        push(out, start, end);
+        return true;
+    }
+    let kind = seen & !OTHER;
+    if seen & OTHER == 0 || !(kind == LETTER || kind == DIGIT) {
+        return false;
+    }
+    let (last, core) = (b[b.len() - 1], &b[..b.len() - 1]);
+    if core.iter().any(|&c| BYTE_CLASS[usize::from(c)] != kind) {
+        return false;
+    }
+    let splits = match last {
+        // spaCy splits a final period after a lower-case letter, a digit or
+        // two capitals.
+        b'.' => {
+            let p = core[core.len() - 1];
+            p.is_ascii_lowercase()
+                || p.is_ascii_digit()
+                || (core.len() >= 2
+                    && p.is_ascii_uppercase()
+                    && core[core.len() - 2].is_ascii_uppercase())
+        }
+        // A lone quote mark may end a contraction-like exception (`goin'`).
+        b'\'' => false,
+        c => is_suffix(char::from(c)),
+    };
+    if !splits || special_candidate(b) || special_candidate(core) {
+        return false;
+    }
+    push(out, start, end - 1);
+    push(out, end - 1, end);
+    true
 }
 
 /// Merges runs of the chunk's words that together spell an exception (`)` `:`
@@ -548,7 +661,7 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
                     || is_punct(p)
                     || is_quote(p)
                     || matches!(p, '|' | '\\' | '%' | '²' | '-' | '+');
-                if after_lower || (in_class(ALPHA_UPPER, p) && in_class(ALPHA_UPPER, pp)) {
+                if after_lower || (ALPHA_UPPER.contains(p) && ALPHA_UPPER.contains(pp)) {
                     1
                 } else {
                     0
@@ -734,28 +847,65 @@ enum Special {
 
 /// The special case for `s`, if any. [`EXCEPTIONS`] and [`SPLITS`] are looked
 /// up for every chunk and every peeled affix, so they are kept in one map
-/// keyed by hash: a binary search of strings cost more than the rest of the
-/// word split.
+/// keyed by hash, behind a filter that rules out almost every other string
+/// without hashing it.
 fn special(s: &str) -> Option<Special> {
-    static SPECIALS: std::sync::OnceLock<HashMap<u64, (&'static str, Special), FastHash>> =
-        std::sync::OnceLock::new();
-    if s.len() > 16 {
+    if !special_candidate(s.as_bytes()) {
         return None;
     }
-    let map = SPECIALS.get_or_init(|| {
+    specials()
+        .map
+        .get(&hash_bytes(s.as_bytes()))
+        .filter(|(k, _)| *k == s)
+        .map(|(_, v)| *v)
+}
+
+/// False when `s` is certainly no special case; true when it may be one.
+fn special_candidate(s: &[u8]) -> bool {
+    !s.is_empty() && s.len() <= Specials::MAX_LEN && {
+        let bit = Specials::filter_bit(s);
+        specials().filter[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// spaCy's special cases, by hash, and a filter of their shapes.
+struct Specials {
+    map: HashMap<u64, (&'static str, Special), FastHash>,
+    /// Bits set at [`Specials::filter_bit`] of every special case.
+    filter: [u64; 64],
+}
+
+impl Specials {
+    /// No special case is longer (in bytes).
+    const MAX_LEN: usize = 16;
+
+    /// A filter position from the length and the first and last bytes, which
+    /// tell almost every word from the few hundred special cases.
+    fn filter_bit(s: &[u8]) -> usize {
+        let (first, last) = (usize::from(s[0]), usize::from(s[s.len() - 1]));
+        (s.len().wrapping_mul(0x9e5) ^ first.wrapping_mul(0x3b) ^ last.wrapping_mul(0x1a7)) & 4095
+    }
+}
+
+fn specials() -> &'static Specials {
+    static SPECIALS: std::sync::OnceLock<Specials> = std::sync::OnceLock::new();
+    SPECIALS.get_or_init(|| {
         let whole = EXCEPTIONS.iter().map(|&e| (e, Special::Whole));
         let split = SPLITS.iter().map(|&(k, v)| (k, Special::Split(v)));
+        let mut filter = [0u64; 64];
         let map: HashMap<_, _, FastHash> = whole
             .chain(split)
-            .map(|(k, v)| (hash_bytes(k.as_bytes()), (k, v)))
+            .map(|(k, v)| {
+                assert!(k.len() <= Specials::MAX_LEN, "{k}");
+                let bit = Specials::filter_bit(k.as_bytes());
+                filter[bit / 64] |= 1 << (bit % 64);
+                (hash_bytes(k.as_bytes()), (k, v))
+            })
             .collect();
         // A hash shared by two entries would hide one of them.
         assert_eq!(map.len(), EXCEPTIONS.len() + SPLITS.len());
-        map
-    });
-    map.get(&hash_bytes(s.as_bytes()))
-        .filter(|(k, _)| *k == s)
-        .map(|(_, v)| *v)
+        Specials { map, filter }
+    })
 }
 
 /// spaCy's English exceptions that split a string into several words, sorted.
@@ -1043,11 +1193,49 @@ static EXCEPTIONS: &[&str] = &[
 
 /// spaCy's lower-case letters (including scripts without case).
 fn is_lower(c: char) -> bool {
-    in_class(ALPHA_LOWER, c)
+    ALPHA_LOWER.contains(c)
 }
 
-fn in_class(class: &[(u32, u32)], c: char) -> bool {
-    let c = c as u32;
+/// A character class of spaCy's: sorted inclusive ranges, with a bitmap of the
+/// Basic Multilingual Plane built on first use, because a binary search per
+/// character cost more than the rest of the word split on non-Latin text.
+struct CharClass {
+    ranges: &'static [(u32, u32)],
+    bmp: std::sync::OnceLock<Box<[u64; 1024]>>,
+}
+
+impl CharClass {
+    const fn new(ranges: &'static [(u32, u32)]) -> Self {
+        CharClass {
+            ranges,
+            bmp: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let c = c as u32;
+        if c > 0xffff {
+            return in_ranges(self.ranges, c);
+        }
+        let bmp = self.bmp.get_or_init(|| {
+            let mut bits = Box::new([0u64; 1024]);
+            for &(a, b) in self.ranges.iter().filter(|r| r.0 <= 0xffff) {
+                for x in a..=b.min(0xffff) {
+                    bits[(x >> 6) as usize] |= 1 << (x & 63);
+                }
+            }
+            bits
+        });
+        bmp[(c >> 6) as usize] & (1 << (c & 63)) != 0
+    }
+}
+
+static ICONS: CharClass = CharClass::new(ICON_RANGES);
+static ALPHA: CharClass = CharClass::new(ALPHA_RANGES);
+static ALPHA_LOWER: CharClass = CharClass::new(ALPHA_LOWER_RANGES);
+static ALPHA_UPPER: CharClass = CharClass::new(ALPHA_UPPER_RANGES);
+
+fn in_ranges(class: &[(u32, u32)], c: u32) -> bool {
     class
         .binary_search_by(|&(a, b)| {
             if b < c {
@@ -1063,7 +1251,7 @@ fn in_class(class: &[(u32, u32)], c: char) -> bool {
 
 /// spaCy's `ALPHA` character class, as sorted inclusive ranges.
 #[rustfmt::skip]
-static ALPHA: &[(u32, u32)] = &[
+static ALPHA_RANGES: &[(u32, u32)] = &[
     (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x1BF), (0x1C4, 0x2AF), (0x386,
     0x386), (0x388, 0x38A), (0x38C, 0x38C), (0x38E, 0x38F), (0x391, 0x3A9), (0x3AC, 0x3AF), (0x3B1,
     0x3C9), (0x3CC, 0x3CE), (0x400, 0x401), (0x403, 0x40A), (0x40C, 0x40D), (0x410, 0x451), (0x453,
@@ -1080,7 +1268,7 @@ static ALPHA: &[(u32, u32)] = &[
 ];
 /// spaCy's `ALPHA_LOWER` character class, as sorted inclusive ranges.
 #[rustfmt::skip]
-static ALPHA_LOWER: &[(u32, u32)] = &[
+static ALPHA_LOWER_RANGES: &[(u32, u32)] = &[
     (0x61, 0x7A), (0xDF, 0xF6), (0xF8, 0xFF), (0x101, 0x101), (0x103, 0x103), (0x105, 0x105),
     (0x107, 0x107), (0x109, 0x109), (0x10B, 0x10B), (0x10D, 0x10D), (0x10F, 0x10F), (0x111, 0x111),
     (0x113, 0x113), (0x115, 0x115), (0x117, 0x117), (0x119, 0x119), (0x11B, 0x11B), (0x11D, 0x11D),
@@ -1157,7 +1345,7 @@ static ALPHA_LOWER: &[(u32, u32)] = &[
 ];
 /// spaCy's `ALPHA_UPPER` character class, as sorted inclusive ranges.
 #[rustfmt::skip]
-static ALPHA_UPPER: &[(u32, u32)] = &[
+static ALPHA_UPPER_RANGES: &[(u32, u32)] = &[
     (0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x100, 0x100), (0x102, 0x102), (0x104, 0x104),
     (0x106, 0x106), (0x108, 0x108), (0x10A, 0x10A), (0x10C, 0x10C), (0x10E, 0x10E), (0x110, 0x110),
     (0x112, 0x112), (0x114, 0x114), (0x116, 0x116), (0x118, 0x118), (0x11A, 0x11A), (0x11C, 0x11C),
@@ -1264,12 +1452,21 @@ fn split_infixes(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
 fn infix_at(rest: &str, prev: char) -> usize {
     let mut chars = rest.chars();
     let c = chars.next().unwrap_or(' ');
+    // Only these characters (and icons, none ASCII) start an infix.
+    let starts_infix = match c {
+        '.' | '+' | '-' | '*' | '^' | ',' | '~' | ':' | '<' | '>' | '=' | '/' => true,
+        '…' | '—' | '–' => true,
+        c => !c.is_ascii() && ICONS.contains(c),
+    };
+    if !starts_infix {
+        return 0;
+    }
     let next = chars.next().unwrap_or(' ');
-    let alpha = |c: char| in_class(ALPHA, c);
+    let alpha = |c: char| ALPHA.contains(c);
     if rest.starts_with("..") || c == '…' {
         return ellipsis_len(rest);
     }
-    if in_class(ICONS, c) {
+    if ICONS.contains(c) {
         return c.len_utf8();
     }
     if matches!(c, '+' | '-' | '*' | '^')
@@ -1278,7 +1475,7 @@ fn infix_at(rest: &str, prev: char) -> usize {
     {
         return 1;
     }
-    if c == '.' && is_lower(prev) && in_class(ALPHA_UPPER, next) {
+    if c == '.' && is_lower(prev) && ALPHA_UPPER.contains(next) {
         return 1;
     }
     if c == ',' && alpha(prev) && alpha(next) {
@@ -1542,6 +1739,81 @@ mod tests {
         let mut a = Analysis::default();
         a.run(t);
         a.words.iter().map(|w| w.of(t)).collect()
+    }
+
+    fn split(t: &str, shortcuts: bool) -> Vec<(u32, u32, u32)> {
+        let mut out = Vec::new();
+        split_words_with(t, &mut out, shortcuts);
+        out.iter().map(|w| (w.start, w.end, w.chars)).collect()
+    }
+
+    /// Chunks made of pieces that exercise every shortcut and its limits.
+    fn generated_chunks(n: usize) -> Vec<String> {
+        const PIECES: &[&str] = &[
+            "a", "I", "word", "The", "US", "dont", "Mr", "e", "g", "m", "vs", "id", "Cannot", "10",
+            "1999", "7", "am", "pm", ".", ",", ";", ":", "!", "?", ")", "(", "]", "\"", "'", "`",
+            "%", "$", "+", "-", "/", "&", "#", "_", "*", "<", ">", "=", "…", "—", "é", "’", "中",
+            "s", "t", "n't", "...", "@", "x",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        (0..n)
+            .map(|_| {
+                let k = 1 + next(4);
+                (0..k).map(|_| PIECES[next(PIECES.len())]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shortcuts_split_as_the_general_rules_do() {
+        for chunk in generated_chunks(50_000) {
+            for t in [chunk.clone(), format!("x {chunk} y")] {
+                assert_eq!(split(&t, true), split(&t, false), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn shortcuts_split_real_text_as_the_general_rules_do() {
+        let Some(shared) = std::env::var_os("SHARDWISE_SHARED") else {
+            eprintln!("SHARDWISE_SHARED unset: skipping the real-text check");
+            return;
+        };
+        let dir = std::path::Path::new(&shared).join("data/corpus");
+        let mut checked = 0;
+        for name in [
+            "books_gutenberg.jsonl.gz",
+            "code_github.jsonl.gz",
+            "edge_cases_blns.jsonl.gz",
+            "multilingual_sentences_lingua.jsonl.gz",
+            "multilingual_udhr.jsonl.gz",
+            "web_from_warc_html.jsonl.gz",
+            "wikipedia_wikitext.jsonl.gz",
+        ] {
+            let path = dir.join(name);
+            let file =
+                std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+            let mut bytes = 0;
+            for line in std::io::BufRead::lines(reader) {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                let t = v["text"].as_str().unwrap();
+                assert_eq!(split(t, true), split(t, false), "{name}: {}", v["id"]);
+                bytes += t.len();
+                checked += 1;
+                // A few MB of each kind of text keeps the test quick.
+                if bytes > 3_000_000 {
+                    break;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} documents");
     }
 
     // Expected splits are spaCy 3.8's blank English tokenizer, as datatrove uses.
