@@ -6,7 +6,7 @@
 //! rule off, as `None` or `0` does in datatrove.
 
 use super::doc::{Doc, DocFilter};
-use super::text;
+use super::text::{self, Shape};
 use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
@@ -123,14 +123,19 @@ impl DocFilter for GopherQuality {
         let mut alpha_words = 0usize;
         let mut stop_seen: u64 = 0;
         for w in &a.words {
-            let s = w.of(t);
-            let (symbol, alpha) = word_kind(s);
+            let (symbol, alpha) = match w.shape {
+                Shape::Letters => (false, true),
+                Shape::Digits => (false, false),
+                Shape::Unknown => word_kind(w.of(t)),
+            };
             if !symbol {
                 content += 1;
                 content_chars += w.chars as usize;
             }
             alpha_words += usize::from(alpha);
-            if let Some(k) = self.stop_words.index(s.as_bytes()) {
+            if self.stop_words.may_hold(w.end - w.start)
+                && let Some(k) = self.stop_words.index(w.of(t).as_bytes())
+            {
                 stop_seen |= 1 << k;
             }
         }
@@ -157,7 +162,9 @@ impl DocFilter for GopherQuality {
             if per_word(t.matches('#').count()) > m {
                 return 5;
             }
-            if per_word(t.matches("...").count() + t.matches('…').count()) > m {
+            let ellipses = memchr::memmem::find_iter(t.as_bytes(), b"...").count()
+                + memchr::memmem::find_iter(t.as_bytes(), "…".as_bytes()).count();
+            if per_word(ellipses) > m {
                 return 6;
             }
         }
@@ -265,9 +272,14 @@ impl StopWords {
         sw
     }
 
+    /// False when no stop word has `len` bytes.
+    fn may_hold(&self, len: u32) -> bool {
+        len >= 64 || self.lengths & (1 << len) != 0
+    }
+
     /// The index of the first stop word equal to `word`.
     fn index(&self, word: &[u8]) -> Option<u32> {
-        if word.len() < 64 && self.lengths & (1 << word.len()) == 0 {
+        if !self.may_hold(word.len() as u32) {
             return None;
         }
         if word.len() <= 8 {
@@ -282,11 +294,13 @@ impl StopWords {
     }
 }
 
-/// Up to 8 bytes as one integer, zero-padded.
+/// Up to 8 bytes as one integer, zero-padded (a loop, where a copy would be a
+/// call per word).
 fn pack(b: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    buf[..b.len()].copy_from_slice(b);
-    u64::from_le_bytes(buf)
+    b.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |v, (i, &x)| v | u64::from(x) << (8 * i))
 }
 
 /// datatrove tests thresholds for truthiness, so `0` turns a rule off.

@@ -24,12 +24,26 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A byte span of the document and its length in characters.
+/// A byte span of the document, its length in characters, and what the word
+/// split learned of its characters.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
     pub chars: u32,
+    pub shape: Shape,
+}
+
+/// What the word split saw of a word's characters on its way, so that rules
+/// about characters need not read most words again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Only ASCII letters.
+    Letters,
+    /// Only ASCII digits.
+    Digits,
+    /// Not known: read the word.
+    Unknown,
 }
 
 impl Span {
@@ -172,21 +186,49 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
-            None => Some(std::mem::take(&mut rest)),
-            Some((i, c)) => {
-                let line = &rest[..i];
-                let mut skip = c.len_utf8();
-                if c == '\r' && rest[i + 1..].starts_with('\n') {
-                    skip += 1;
-                }
-                rest = &rest[i + skip..];
-                Some(line)
+        // Scan bytes for the ASCII breaks and the lead bytes of the others.
+        let bytes = rest.as_bytes();
+        let mut from = 0;
+        while let Some(off) = bytes[from..]
+            .iter()
+            .position(|&b| LINE_BREAK_BYTE[usize::from(b)])
+        {
+            let at = from + off;
+            let next = |k: usize| bytes.get(at + k).copied();
+            let skip = match bytes[at] {
+                b'\r' if next(1) == Some(b'\n') => 2,
+                0xc2 if next(1) == Some(0x85) => 2,
+                0xe2 if next(1) == Some(0x80) && matches!(next(2), Some(0xa8 | 0xa9)) => 3,
+                0xc2 | 0xe2 => 0,
+                _ => 1,
+            };
+            if skip == 0 {
+                from = at + 1;
+                continue;
             }
+            let line = &rest[..at];
+            rest = &rest[at + skip..];
+            return Some(line);
         }
+        Some(std::mem::take(&mut rest))
     })
 }
 
+/// Bytes that are, or may begin, a line break for [`splitlines`]: the ASCII
+/// breaks, and the UTF-8 lead bytes of U+0085, U+2028 and U+2029.
+static LINE_BREAK_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let breaks = b"\n\r\x0b\x0c\x1c\x1d\x1e\xc2\xe2";
+    let mut i = 0;
+    while i < breaks.len() {
+        t[breaks[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `c` ends a line for Python's `str.splitlines()`.
+#[cfg(test)]
 fn is_line_break(c: char) -> bool {
     matches!(
         c,
@@ -306,6 +348,7 @@ fn push_span(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
             start: start as u32,
             end: end as u32,
             chars,
+            shape: Shape::Unknown,
         });
     }
 }
@@ -465,6 +508,17 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
     }
 }
 
+/// Whether no prefix, suffix or infix rule of spaCy's English can start at the
+/// non-ASCII character `c`. (The other triggers are ASCII punctuation, digits
+/// and the contraction quotes.)
+fn affix_free(c: char) -> bool {
+    !(is_punct(c)
+        || is_quote(c)
+        || is_currency(c)
+        || matches!(c, '§' | '—' | '–')
+        || ICONS.contains(c))
+}
+
 /// Byte classes for the word split's scan: ASCII white space, letters, digits,
 /// other ASCII, and bytes of non-ASCII characters.
 const SPACE: u8 = 1;
@@ -499,18 +553,36 @@ static BYTE_CLASS: [u8; 256] = {
 /// result is always what [`split_chunk`] gives.
 fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Span>) -> bool {
     let b = &text.as_bytes()[start..end];
-    let push = |out: &mut Vec<Span>, s: usize, e: usize| {
+    let push = |out: &mut Vec<Span>, s: usize, e: usize, shape: Shape| {
         out.push(Span {
             start: s as u32,
             end: e as u32,
             chars: (e - s) as u32,
+            shape,
         })
+    };
+    let shape_of = |class: u8| match class {
+        LETTER => Shape::Letters,
+        DIGIT => Shape::Digits,
+        _ => Shape::Unknown,
     };
     if seen == LETTER || seen == DIGIT {
         // Plain words and numbers: no affix or infix rule applies, only the
         // multi-word exceptions (`dont`, `Cannot`).
-        if !push_special(text, start, end, out) {
-            push(out, start, end);
+        if !special_candidate(b) || !push_special(text, start, end, out) {
+            push(out, start, end, shape_of(seen));
+        }
+        return true;
+    }
+    if seen & (OTHER | DIGIT) == 0
+        && text[start..end]
+            .chars()
+            .all(|c| c.is_ascii() || affix_free(c))
+    {
+        // Words of other scripts, with ASCII letters at most: only the special
+        // cases can split them when no character triggers an affix rule.
+        if !special_candidate(b) || !push_special(text, start, end, out) {
+            push_span(text, start, end, out);
         }
         return true;
     }
@@ -520,11 +592,12 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
             start: start as u32,
             end: end as u32,
             chars: 1,
+            shape: Shape::Unknown,
         });
         return true;
     }
     if b.len() == 1 {
-        push(out, start, end);
+        push(out, start, end, Shape::Unknown);
         return true;
     }
     let kind = seen & !OTHER;
@@ -553,8 +626,8 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
     if !splits || special_candidate(b) || special_candidate(core) {
         return false;
     }
-    push(out, start, end - 1);
-    push(out, end - 1, end);
+    push(out, start, end - 1, shape_of(kind));
+    push(out, end - 1, end, Shape::Unknown);
     true
 }
 
@@ -579,6 +652,11 @@ fn merge_exceptions(text: &str, first: usize, out: &mut Vec<Span>) {
             start: out[read].start,
             end: out[read + take - 1].end,
             chars: out[read..read + take].iter().map(|w| w.chars).sum(),
+            shape: if take == 1 {
+                out[read].shape
+            } else {
+                Shape::Unknown
+            },
         };
         out[write] = merged;
         write += 1;
@@ -777,6 +855,10 @@ fn is_currency(c: char) -> bool {
 /// scheme and user, dotted host ending in a lower-case TLD, optional port and
 /// path); such tokens get no infix splitting.
 fn is_url(s: &str) -> bool {
+    // A host name has a dot; most chunks are ruled out by that alone.
+    if memchr::memchr(b'.', s.as_bytes()).is_none() {
+        return false;
+    }
     let mut s = s;
     if let Some(i) = s.find("://")
         && i >= 2
@@ -861,30 +943,50 @@ fn special(s: &str) -> Option<Special> {
 }
 
 /// False when `s` is certainly no special case; true when it may be one.
+#[inline]
 fn special_candidate(s: &[u8]) -> bool {
-    !s.is_empty() && s.len() <= Specials::MAX_LEN && {
-        let bit = Specials::filter_bit(s);
-        specials().filter[bit / 64] & (1 << (bit % 64)) != 0
+    !s.is_empty() && s.len() <= SPECIAL_MAX_LEN && {
+        let bit = special_filter_bit(s);
+        SPECIAL_FILTER[bit / 64] & (1 << (bit % 64)) != 0
     }
 }
 
-/// spaCy's special cases, by hash, and a filter of their shapes.
+/// No special case is longer (in bytes).
+const SPECIAL_MAX_LEN: usize = 16;
+
+/// Bits set at [`special_filter_bit`] of every special case, computed at build
+/// time.
+static SPECIAL_FILTER: [u64; 1024] = {
+    let mut filter = [0u64; 1024];
+    let mut i = 0;
+    while i < EXCEPTIONS.len() + SPLITS.len() {
+        let s = if i < EXCEPTIONS.len() {
+            EXCEPTIONS[i].as_bytes()
+        } else {
+            SPLITS[i - EXCEPTIONS.len()].0.as_bytes()
+        };
+        assert!(!s.is_empty() && s.len() <= SPECIAL_MAX_LEN);
+        let bit = special_filter_bit(s);
+        filter[bit / 64] |= 1 << (bit % 64);
+        i += 1;
+    }
+    filter
+};
+
+/// A filter position from the length and the first two and last two bytes,
+/// which tell almost every word from the thousand special cases.
+const fn special_filter_bit(s: &[u8]) -> usize {
+    let n = s.len();
+    let second = if n > 1 { s[1] } else { s[0] };
+    let before_last = if n > 1 { s[n - 2] } else { s[0] };
+    let edges = u32::from_le_bytes([s[0], second, before_last, s[n - 1]]);
+    let h = (edges ^ ((n as u32) << 27)).wrapping_mul(0x9e37_79b1);
+    (h >> 16) as usize
+}
+
+/// spaCy's special cases, by hash.
 struct Specials {
     map: HashMap<u64, (&'static str, Special), FastHash>,
-    /// Bits set at [`Specials::filter_bit`] of every special case.
-    filter: [u64; 64],
-}
-
-impl Specials {
-    /// No special case is longer (in bytes).
-    const MAX_LEN: usize = 16;
-
-    /// A filter position from the length and the first and last bytes, which
-    /// tell almost every word from the few hundred special cases.
-    fn filter_bit(s: &[u8]) -> usize {
-        let (first, last) = (usize::from(s[0]), usize::from(s[s.len() - 1]));
-        (s.len().wrapping_mul(0x9e5) ^ first.wrapping_mul(0x3b) ^ last.wrapping_mul(0x1a7)) & 4095
-    }
 }
 
 fn specials() -> &'static Specials {
@@ -892,19 +994,13 @@ fn specials() -> &'static Specials {
     SPECIALS.get_or_init(|| {
         let whole = EXCEPTIONS.iter().map(|&e| (e, Special::Whole));
         let split = SPLITS.iter().map(|&(k, v)| (k, Special::Split(v)));
-        let mut filter = [0u64; 64];
         let map: HashMap<_, _, FastHash> = whole
             .chain(split)
-            .map(|(k, v)| {
-                assert!(k.len() <= Specials::MAX_LEN, "{k}");
-                let bit = Specials::filter_bit(k.as_bytes());
-                filter[bit / 64] |= 1 << (bit % 64);
-                (hash_bytes(k.as_bytes()), (k, v))
-            })
+            .map(|(k, v)| (hash_bytes(k.as_bytes()), (k, v)))
             .collect();
         // A hash shared by two entries would hide one of them.
         assert_eq!(map.len(), EXCEPTIONS.len() + SPLITS.len());
-        Specials { map, filter }
+        Specials { map }
     })
 }
 
@@ -1424,7 +1520,14 @@ fn split_infixes(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     let mut piece = start;
     let mut i = start;
     let mut prev = ' ';
+    let bytes = text.as_bytes();
     while i < end {
+        let b = bytes[i];
+        if b.is_ascii() && !INFIX_START[usize::from(b)] {
+            prev = char::from(b);
+            i += 1;
+            continue;
+        }
         let c = next_char(text, i);
         let clen = c.len_utf8();
         let infix_len = if i > start {
@@ -1446,6 +1549,18 @@ fn split_infixes(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     push_span(text, piece, end, out);
 }
 
+/// The ASCII characters that can start an infix (see [`infix_at`]).
+static INFIX_START: [bool; 128] = {
+    let mut t = [false; 128];
+    let starts = b".+-*^,~:<>=/";
+    let mut i = 0;
+    while i < starts.len() {
+        t[starts[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Bytes of the infix starting `rest` (after the character `prev`), 0 for none:
 /// spaCy English's ellipsis, arithmetic, `lower.Upper`, comma, hyphen and
 /// `:<>=/` rules.
@@ -1454,9 +1569,9 @@ fn infix_at(rest: &str, prev: char) -> usize {
     let c = chars.next().unwrap_or(' ');
     // Only these characters (and icons, none ASCII) start an infix.
     let starts_infix = match c {
-        '.' | '+' | '-' | '*' | '^' | ',' | '~' | ':' | '<' | '>' | '=' | '/' => true,
         '…' | '—' | '–' => true,
-        c => !c.is_ascii() && ICONS.contains(c),
+        c if c.is_ascii() => INFIX_START[c as usize],
+        c => ICONS.contains(c),
     };
     if !starts_infix {
         return 0;
@@ -1750,10 +1865,66 @@ mod tests {
     /// Chunks made of pieces that exercise every shortcut and its limits.
     fn generated_chunks(n: usize) -> Vec<String> {
         const PIECES: &[&str] = &[
-            "a", "I", "word", "The", "US", "dont", "Mr", "e", "g", "m", "vs", "id", "Cannot", "10",
-            "1999", "7", "am", "pm", ".", ",", ";", ":", "!", "?", ")", "(", "]", "\"", "'", "`",
-            "%", "$", "+", "-", "/", "&", "#", "_", "*", "<", ">", "=", "…", "—", "é", "’", "中",
-            "s", "t", "n't", "...", "@", "x",
+            "a",
+            "I",
+            "word",
+            "The",
+            "US",
+            "dont",
+            "Mr",
+            "e",
+            "g",
+            "m",
+            "vs",
+            "id",
+            "Cannot",
+            "10",
+            "1999",
+            "7",
+            "am",
+            "pm",
+            ".",
+            ",",
+            ";",
+            ":",
+            "!",
+            "?",
+            ")",
+            "(",
+            "]",
+            "\"",
+            "'",
+            "`",
+            "%",
+            "$",
+            "+",
+            "-",
+            "/",
+            "&",
+            "#",
+            "_",
+            "*",
+            "<",
+            ">",
+            "=",
+            "…",
+            "—",
+            "é",
+            "’",
+            "中",
+            "s",
+            "t",
+            "n't",
+            "...",
+            "@",
+            "x",
+            "слово",
+            "Ⓐ",
+            "ü",
+            "हिन्दी",
+            "°",
+            "·",
+            "ಠ",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |m: usize| {
@@ -1770,11 +1941,26 @@ mod tests {
             .collect()
     }
 
+    /// Checks that every word's shape, where known, is true of its bytes.
+    fn assert_shapes_hold(t: &str) {
+        let mut out = Vec::new();
+        split_words(t, &mut out);
+        for w in out {
+            let b = w.of(t).as_bytes();
+            match w.shape {
+                Shape::Letters => assert!(b.iter().all(u8::is_ascii_alphabetic), "{t:?}"),
+                Shape::Digits => assert!(b.iter().all(u8::is_ascii_digit), "{t:?}"),
+                Shape::Unknown => {}
+            }
+        }
+    }
+
     #[test]
     fn shortcuts_split_as_the_general_rules_do() {
         for chunk in generated_chunks(50_000) {
             for t in [chunk.clone(), format!("x {chunk} y")] {
                 assert_eq!(split(&t, true), split(&t, false), "{t:?}");
+                assert_shapes_hold(&t);
             }
         }
     }
@@ -1805,6 +1991,7 @@ mod tests {
                 let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
                 let t = v["text"].as_str().unwrap();
                 assert_eq!(split(t, true), split(t, false), "{name}: {}", v["id"]);
+                assert_shapes_hold(t);
                 bytes += t.len();
                 checked += 1;
                 // A few MB of each kind of text keeps the test quick.
@@ -1875,6 +2062,28 @@ mod tests {
         let lines: Vec<&str> = splitlines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
         assert_eq!(lines, ["a", "b", "c", "", "d", "e"]);
         assert_eq!(splitlines("").count(), 0);
+        // Every character that shares a lead byte with a break, around breaks.
+        let text = "é\u{85}€\u{2027}\u{2029}x\u{80}\r\r\n\u{1c}\u{1f}\u{2028}\u{202f}—\x0b\x0c\u{1e}\u{1d}é";
+        let by_char: Vec<&str> = {
+            let mut lines = Vec::new();
+            let mut rest = text;
+            while !rest.is_empty() {
+                match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
+                    None => {
+                        lines.push(rest);
+                        rest = "";
+                    }
+                    Some((i, c)) => {
+                        lines.push(&rest[..i]);
+                        let crlf = c == '\r' && rest[i + 1..].starts_with('\n');
+                        rest = &rest[i + c.len_utf8() + usize::from(crlf)..];
+                    }
+                }
+            }
+            lines
+        };
+        assert_eq!(splitlines(text).collect::<Vec<_>>(), by_char);
+        assert_eq!(by_char.len(), 11);
     }
 
     #[test]
