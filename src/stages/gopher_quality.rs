@@ -133,8 +133,11 @@ impl DocFilter for GopherQuality {
                 content_chars += w.chars as usize;
             }
             alpha_words += usize::from(alpha);
-            if self.stop_words.may_hold(w.end - w.start)
-                && let Some(k) = self.stop_words.index(w.of(t).as_bytes())
+            let len = w.end - w.start;
+            if self.stop_words.may_hold(len)
+                && let Some(k) = self
+                    .stop_words
+                    .index(t.as_bytes(), w.start as usize, len as usize)
             {
                 stop_seen |= 1 << k;
             }
@@ -241,35 +244,59 @@ static ASCII_KIND: [u8; 256] = {
     t
 };
 
-/// The stop words, packed for comparison as integers (up to 8 bytes) or kept
-/// as strings (longer ones); a word's index is its bit in the seen set.
+/// The stop words: those of up to 8 bytes packed into integers in a small
+/// open-addressed table, longer ones kept as strings. A word's index in the
+/// configured list is its bit in the seen set.
 struct StopWords {
-    packed: Vec<(u64, usize, u32)>,
-    long: Vec<(Vec<u8>, u32)>,
+    /// Packed word, its length plus one (0 for an empty slot), index.
+    table: [(u64, u8, u8); STOP_SLOTS],
+    long: Vec<(Vec<u8>, u8)>,
     /// Bit `n` set when a stop word has `n` bytes (`n` < 64).
     lengths: u64,
 }
 
+/// Slots of [`StopWords::table`], twice the 64 words `check` allows.
+const STOP_SLOTS: usize = 128;
+
 impl StopWords {
     fn new(words: &[String]) -> Self {
         let mut sw = StopWords {
-            packed: Vec::new(),
+            table: [(0, 0, 0); STOP_SLOTS],
             long: Vec::new(),
             lengths: 0,
         };
-        // `check` caps the list at 64 words, one bit each.
+        // `check` caps the list at 64 words, one bit each; the first of
+        // repeated words keeps its index.
         for (k, w) in words.iter().enumerate().take(64) {
-            let (b, k) = (w.as_bytes(), k as u32);
-            if b.len() <= 8 {
-                sw.packed.push((pack(b), b.len(), k));
-            } else {
-                sw.long.push((b.to_vec(), k));
-            }
+            let (b, k) = (w.as_bytes(), k as u8);
             if b.len() < 64 {
                 sw.lengths |= 1 << b.len();
             }
+            if b.len() > 8 {
+                if !sw.long.iter().any(|(l, _)| l == b) {
+                    sw.long.push((b.to_vec(), k));
+                }
+                continue;
+            }
+            let key = pack(b, b, 0);
+            let mut slot = Self::slot(key, b.len());
+            loop {
+                let (p, n, _) = sw.table[slot];
+                if n == 0 {
+                    sw.table[slot] = (key, b.len() as u8 + 1, k);
+                    break;
+                }
+                if p == key && usize::from(n) == b.len() + 1 {
+                    break;
+                }
+                slot = (slot + 1) % STOP_SLOTS;
+            }
         }
         sw
+    }
+
+    fn slot(key: u64, len: usize) -> usize {
+        ((key ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57) as usize
     }
 
     /// False when no stop word has `len` bytes.
@@ -277,28 +304,48 @@ impl StopWords {
         len >= 64 || self.lengths & (1 << len) != 0
     }
 
-    /// The index of the first stop word equal to `word`.
-    fn index(&self, word: &[u8]) -> Option<u32> {
-        if !self.may_hold(word.len() as u32) {
+    /// The index of the first stop word equal to the `len` bytes of `text`
+    /// at `start`.
+    fn index(&self, text: &[u8], start: usize, len: usize) -> Option<u32> {
+        if !self.may_hold(len as u32) {
             return None;
         }
-        if word.len() <= 8 {
-            let key = pack(word);
-            self.packed
+        let word = &text[start..start + len];
+        if len > 8 {
+            return self
+                .long
                 .iter()
-                .find(|&&(p, n, _)| p == key && n == word.len())
-                .map(|&(_, _, k)| k)
-        } else {
-            self.long.iter().find(|(w, _)| w == word).map(|&(_, k)| k)
+                .find(|(w, _)| w == word)
+                .map(|&(_, k)| u32::from(k));
+        }
+        let key = pack(word, text, start);
+        let mut slot = Self::slot(key, len);
+        loop {
+            let (p, n, k) = self.table[slot];
+            if n == 0 {
+                return None;
+            }
+            if p == key && usize::from(n) == len + 1 {
+                return Some(u32::from(k));
+            }
+            slot = (slot + 1) % STOP_SLOTS;
         }
     }
 }
 
-/// Up to 8 bytes as one integer, zero-padded (a loop, where a copy would be a
-/// call per word).
-fn pack(b: &[u8]) -> u64 {
-    b.iter()
-        .take(8)
+/// `word` (at most 8 bytes, found at `start` in `text`) as one integer,
+/// zero-padded: one load where the text goes on for 8 bytes, else a loop.
+fn pack(word: &[u8], text: &[u8], start: usize) -> u64 {
+    let len = word.len();
+    if let Some(eight) = text.get(start..start + 8) {
+        let v = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        return if len == 8 {
+            v
+        } else {
+            v & ((1 << (8 * len)) - 1)
+        };
+    }
+    word.iter()
         .enumerate()
         .fold(0, |v, (i, &x)| v | u64::from(x) << (8 * i))
 }
@@ -365,12 +412,25 @@ mod tests {
             .map(String::from)
             .to_vec();
         let sw = StopWords::new(&words);
-        assert_eq!(sw.index(b"the"), Some(0));
-        assert_eq!(sw.index(b""), Some(1));
-        assert_eq!(sw.index(b"understanding"), Some(3));
-        assert_eq!(sw.index(b"ab\0"), Some(5));
+        // Each word alone, and inside a longer text (where it is packed by
+        // one load).
+        let find = |w: &[u8]| {
+            let alone = sw.index(w, 0, w.len());
+            let inside = [b"xx", w, b"yyyyyyyyy"].concat();
+            assert_eq!(sw.index(&inside, 2, w.len()), alone, "{w:?}");
+            alone
+        };
+        assert_eq!(find(b"the"), Some(0));
+        assert_eq!(find(b""), Some(1));
+        assert_eq!(find(b"understanding"), Some(3));
+        assert_eq!(find(b"ab\0"), Some(5));
         for miss in [&b"The"[..], b"th", b"ab", b"understandings", b"a\0"] {
-            assert_eq!(sw.index(miss), None, "{miss:?}");
+            assert_eq!(find(miss), None, "{miss:?}");
+        }
+        let many: Vec<String> = (0..64).map(|i| format!("w{i}")).collect();
+        let sw = StopWords::new(&many);
+        for (i, w) in many.iter().enumerate() {
+            assert_eq!(sw.index(w.as_bytes(), 0, w.len()), Some(i as u32));
         }
     }
 

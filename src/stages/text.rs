@@ -479,25 +479,30 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
                 continue;
             }
         }
-        // One chunk up to the next white space, noting which byte classes it holds.
+        // One chunk up to the next white space, noting which byte classes it
+        // holds; ASCII runs in a tight loop, other characters one by one.
         let start = i;
         let mut seen = 0u8;
-        while i < bytes.len() {
-            let class = BYTE_CLASS[usize::from(bytes[i])];
-            if class == SPACE {
+        loop {
+            let run = bytes[i..]
+                .iter()
+                .take_while(|&&b| {
+                    let class = BYTE_CLASS[usize::from(b)];
+                    let plain = class & (SPACE | NON_ASCII) == 0;
+                    seen |= if plain { class } else { 0 };
+                    plain
+                })
+                .count();
+            i += run;
+            if i == bytes.len() || BYTE_CLASS[usize::from(bytes[i])] == SPACE {
                 break;
             }
-            if class == NON_ASCII {
-                let (space, n) = space_at(i);
-                if space {
-                    break;
-                }
-                seen |= class;
-                i += n;
-                continue;
+            let (space, n) = space_at(i);
+            if space {
+                break;
             }
-            seen |= class;
-            i += 1;
+            seen |= NON_ASCII;
+            i += n;
         }
         if shortcuts && split_common(text, start, i, seen, out) {
             continue;
@@ -600,35 +605,187 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
         push(out, start, end, Shape::Unknown);
         return true;
     }
-    let kind = seen & !OTHER;
-    if seen & OTHER == 0 || !(kind == LETTER || kind == DIGIT) {
+    split_marked(text, start, end, out) || split_hyphenated(text, start, end, out)
+}
+
+/// Splits `P? core S1? S2?`: ASCII letters or digits between at most one
+/// opening and two closing marks (`(word`, `word,”`, `“1999.”`), each mark one
+/// word. A final period (`word.`) splits after a lower-case letter, a digit or
+/// two capitals, as spaCy's suffix rule has it. Returns false, pushing nothing,
+/// for any other chunk, or when a special case could apply to any string the
+/// general rules would look up (every run of pieces, and the core).
+fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
+    let s = &text[start..end];
+    let b = s.as_bytes();
+    // Piece boundaries, as offsets into `s`.
+    let mut cuts = [0usize; 5];
+    let mut n = 0;
+    let mut pos = 0;
+    let mark_at = |pos: usize| s[pos..].chars().next().filter(|&c| is_mark(c));
+    if let Some(c) = mark_at(0) {
+        pos = c.len_utf8();
+        n = 1;
+        cuts[1] = pos;
+    }
+    let core_start = pos;
+    let kind = BYTE_CLASS[usize::from(*b.get(pos).unwrap_or(&b' '))];
+    if kind != LETTER && kind != DIGIT {
         return false;
     }
-    let (last, core) = (b[b.len() - 1], &b[..b.len() - 1]);
-    if core.iter().any(|&c| BYTE_CLASS[usize::from(c)] != kind) {
-        return false;
+    while pos < b.len() && BYTE_CLASS[usize::from(b[pos])] == kind {
+        pos += 1;
     }
-    let splits = match last {
-        // spaCy splits a final period after a lower-case letter, a digit or
-        // two capitals.
-        b'.' => {
-            let p = core[core.len() - 1];
-            p.is_ascii_lowercase()
-                || p.is_ascii_digit()
-                || (core.len() >= 2
-                    && p.is_ascii_uppercase()
-                    && core[core.len() - 2].is_ascii_uppercase())
+    let core = (core_start, pos);
+    n += 1;
+    cuts[n] = pos;
+    for k in 0..2 {
+        if pos == b.len() {
+            break;
         }
-        // A lone quote mark may end a contraction-like exception (`goin'`).
-        b'\'' => false,
-        c => is_suffix(char::from(c)),
-    };
-    if !splits || special_candidate(b) || special_candidate(core) {
+        let len = if b[pos] == b'.' && k == 0 {
+            let (p, pp) = (b[pos - 1], b[pos.saturating_sub(2)]);
+            let pp_upper = pos - core.0 >= 2 && pp.is_ascii_uppercase();
+            if !(p.is_ascii_lowercase()
+                || p.is_ascii_digit()
+                || (p.is_ascii_uppercase() && pp_upper))
+            {
+                return false;
+            }
+            1
+        } else {
+            match mark_at(pos) {
+                Some(c) => c.len_utf8(),
+                None => return false,
+            }
+        };
+        pos += len;
+        n += 1;
+        cuts[n] = pos;
+    }
+    if pos != b.len() || n < 2 {
         return false;
     }
-    push(out, start, end - 1, shape_of(kind));
-    push(out, end - 1, end, Shape::Unknown);
+    // Every run of two or more pieces (merged exceptions, the whole chunk, the
+    // chunk after each peeled affix) and the core alone.
+    if special_candidate(&b[core.0..core.1]) || may_merge(b, &cuts[..=n]) {
+        return false;
+    }
+    for i in 0..n {
+        let (a, z) = (cuts[i], cuts[i + 1]);
+        let is_core = a == core.0;
+        out.push(Span {
+            start: (start + a) as u32,
+            end: (start + z) as u32,
+            chars: if is_core { (z - a) as u32 } else { 1 },
+            shape: match (is_core, kind) {
+                (true, LETTER) => Shape::Letters,
+                (true, _) => Shape::Digits,
+                (false, _) => Shape::Unknown,
+            },
+        });
+    }
     true
+}
+
+/// Whether a special case could apply to the whole of `b` or to a run of two
+/// to four of the pieces between `cuts` (the runs [`merge_exceptions`] tries).
+#[inline]
+fn may_merge(b: &[u8], cuts: &[usize]) -> bool {
+    let n = cuts.len() - 1;
+    if special_candidate(b) {
+        return true;
+    }
+    for i in 0..n {
+        for j in i + 2..=n.min(i + 4) {
+            if special_candidate(&b[cuts[i]..cuts[j]]) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Splits ASCII words joined by runs of one to three hyphens (`well-known`,
+/// `state-of-the-art`, `a--b`) at the hyphens, as spaCy's hyphen infix rule
+/// does between letters. Returns false, pushing nothing, for any other chunk
+/// or where a special case could apply.
+fn split_hyphenated(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
+    let b = &text.as_bytes()[start..end];
+    let mut cuts = [0usize; 16];
+    let mut n = 0;
+    let mut pos = 0;
+    loop {
+        let word = b[pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        if word == 0 || n + 1 >= cuts.len() {
+            return false;
+        }
+        pos += word;
+        n += 1;
+        cuts[n] = pos;
+        if pos == b.len() {
+            break;
+        }
+        let hyphens = b[pos..].iter().take_while(|&&c| c == b'-').count();
+        if !(1..=3).contains(&hyphens) || n + 1 >= cuts.len() {
+            return false;
+        }
+        pos += hyphens;
+        n += 1;
+        cuts[n] = pos;
+    }
+    if n < 3 || may_merge(b, &cuts[..=n]) {
+        return false;
+    }
+    for i in 0..n {
+        let (a, z) = (cuts[i], cuts[i + 1]);
+        out.push(Span {
+            start: (start + a) as u32,
+            end: (start + z) as u32,
+            chars: (z - a) as u32,
+            shape: if b[a] == b'-' {
+                Shape::Unknown
+            } else {
+                Shape::Letters
+            },
+        });
+    }
+    true
+}
+
+/// Punctuation and quotes that spaCy's English rules split off either end of a
+/// word, one at a time, whatever is next to them.
+fn is_mark(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '`'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '*'
+            | '&'
+            | '#'
+            | '_'
+            | '<'
+            | '>'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '«'
+            | '»'
+    )
 }
 
 /// Merges runs of the chunk's words that together spell an exception (`)` `:`
@@ -1925,6 +2082,12 @@ mod tests {
             "°",
             "·",
             "ಠ",
+            "-",
+            "--",
+            "----",
+            "and",
+            "or",
+            "-_",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |m: usize| {
