@@ -121,12 +121,7 @@ impl DocFilter for C4Quality {
         let mut kept = 0usize;
         for line in text::splitlines(text) {
             let line = text::py_strip(line);
-            let mut words = 0usize;
-            let mut too_long = false;
-            for w in line.split(text::is_py_space).filter(|w| !w.is_empty()) {
-                words += 1;
-                too_long |= c.max_word_length > 0 && exceeds_chars(w, c.max_word_length);
-            }
+            let (words, too_long) = count_words(line, c.max_word_length);
             if too_long {
                 continue;
             }
@@ -181,6 +176,52 @@ impl DocFilter for C4Quality {
         0
     }
 }
+
+/// Words of `line` split at Python white space (`str.split()`), and whether
+/// one has more than `max` characters (`0`: no limit). ASCII is decided by
+/// byte; other characters are decoded.
+fn count_words(line: &str, max: usize) -> (usize, bool) {
+    let bytes = line.as_bytes();
+    let (mut words, mut too_long) = (0, false);
+    let mut word_start: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (space, len) = match bytes[i] {
+            b if b.is_ascii() => (PY_SPACE[usize::from(b)], 1),
+            _ => {
+                let c = line[i..].chars().next().unwrap_or(' ');
+                (text::is_py_space(c), c.len_utf8())
+            }
+        };
+        match (space, word_start) {
+            (true, Some(s)) => {
+                too_long |= max > 0 && exceeds_chars(&line[s..i], max);
+                word_start = None;
+            }
+            (false, None) => {
+                words += 1;
+                word_start = Some(i);
+            }
+            _ => {}
+        }
+        i += len;
+    }
+    if let Some(s) = word_start {
+        too_long |= max > 0 && exceeds_chars(&line[s..], max);
+    }
+    (words, too_long)
+}
+
+/// [`text::is_py_space`] of each ASCII byte.
+static PY_SPACE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = matches!(b as u8, b'\t'..=b'\r' | 0x1c..=0x1f | b' ');
+        b += 1;
+    }
+    t
+};
 
 /// Whether `s` has more than `max` characters, without counting past it.
 fn exceeds_chars(s: &str, max: usize) -> bool {
@@ -268,6 +309,10 @@ fn phrases(line: &str) -> u8 {
             .build(needles)
             .expect("C4's phrases build an automaton")
     });
+    // Most lines hold no phrase, which the automaton's prefilter tells fast.
+    if !automaton.is_match(line) {
+        return 0;
+    }
     // Overlapping, so a phrase inside another's match is still seen.
     automaton.find_overlapping_iter(line).fold(0, |found, m| {
         found
@@ -399,6 +444,31 @@ mod tests {
         match doc::judge_text(s, t, None) {
             (0, text) => ("keep", text.expect("c4_quality always rewrites")),
             (k, _) => (REASONS[k as usize - 1], String::new()),
+        }
+    }
+
+    #[test]
+    fn words_are_counted_as_python_splits_them() {
+        let cases = [
+            "",
+            "   ",
+            "one",
+            " two  words ",
+            "tab\tand\x1cseparator\u{85}next\u{a0}nbsp\u{3000}ideo",
+            "naïve café\u{2028}x",
+            "\u{200b}zero-width is not space",
+        ];
+        for line in cases {
+            let words: Vec<&str> = line
+                .split(text::is_py_space)
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(count_words(line, 0), (words.len(), false), "{line:?}");
+            let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+            if longest > 0 {
+                assert_eq!(count_words(line, longest).1, false, "{line:?}");
+                assert_eq!(count_words(line, longest - 1).1, longest > 1, "{line:?}");
+            }
         }
     }
 
