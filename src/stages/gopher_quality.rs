@@ -126,6 +126,7 @@ impl DocFilter for GopherQuality {
             let (symbol, alpha) = match w.shape {
                 Shape::Letters => (false, true),
                 Shape::Digits => (false, false),
+                Shape::Punct => (true, false),
                 Shape::Unknown => word_kind(w.of(t)),
             };
             if !symbol {
@@ -393,6 +394,13 @@ mod tests {
             .filter(|&c| text::is_punctuation(c));
         assert_eq!(punctuation.clone().filter(|c| c.is_alphabetic()).count(), 0);
         assert!(punctuation.count() > 250);
+    }
+
+    #[test]
+    fn ascii_punctuation_is_datatrove_punctuation() {
+        for b in (0..128u8).filter(u8::is_ascii_punctuation) {
+            assert!(text::is_punctuation(char::from(b)), "{b}");
+        }
     }
 
     #[test]

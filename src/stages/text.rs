@@ -42,6 +42,8 @@ pub enum Shape {
     Letters,
     /// Only ASCII digits.
     Digits,
+    /// Only ASCII punctuation (`,` `--` `.`).
+    Punct,
     /// Not known: read the word.
     Unknown,
 }
@@ -480,29 +482,30 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
             }
         }
         // One chunk up to the next white space, noting which byte classes it
-        // holds; ASCII runs in a tight loop, other characters one by one.
+        // holds; printable ASCII eight bytes at a time, the rest one by one.
         let start = i;
         let mut seen = 0u8;
         loop {
-            let run = bytes[i..]
-                .iter()
-                .take_while(|&&b| {
-                    let class = BYTE_CLASS[usize::from(b)];
-                    let plain = class & (SPACE | NON_ASCII) == 0;
-                    seen |= if plain { class } else { 0 };
-                    plain
-                })
-                .count();
-            i += run;
-            if i == bytes.len() || BYTE_CLASS[usize::from(bytes[i])] == SPACE {
+            i += printable_run(&bytes[i..], &mut seen);
+            if i == bytes.len() {
                 break;
             }
-            let (space, n) = space_at(i);
-            if space {
-                break;
+            match BYTE_CLASS[usize::from(bytes[i])] {
+                SPACE => break,
+                NON_ASCII => {
+                    let (space, n) = space_at(i);
+                    if space {
+                        break;
+                    }
+                    seen |= NON_ASCII;
+                    i += n;
+                }
+                // Control characters other than white space.
+                class => {
+                    seen |= class;
+                    i += 1;
+                }
             }
-            seen |= NON_ASCII;
-            i += n;
         }
         if shortcuts && split_common(text, start, i, seen, out) {
             continue;
@@ -510,6 +513,41 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
         let first = out.len();
         split_chunk(text, start, i, out);
         merge_exceptions(text, first, out);
+    }
+}
+
+/// Length of the run of printable ASCII (`!` to DEL) that starts `b`, adding
+/// the classes of its bytes to `seen`. Eight bytes at a time, without a branch
+/// per byte (SWAR: flags in each byte's top bit). The lowest flagged byte is
+/// exact, as borrows and carries only move toward higher bytes.
+fn printable_run(b: &[u8], seen: &mut u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut n = 0;
+    loop {
+        let mut eight = [b' '; 8];
+        let take = (b.len() - n).min(8);
+        eight[..take].copy_from_slice(&b[n..n + take]);
+        let x = u64::from_le_bytes(eight);
+        // At or below space (`x - 0x21` borrows), or not ASCII.
+        let stop = ((x.wrapping_sub(ONES * 0x21) & !x) | x) & HIGH;
+        let k = (stop.trailing_zeros() / 8) as usize;
+        let run = if k >= 8 {
+            HIGH
+        } else {
+            HIGH & ((1 << (8 * k)) - 1)
+        };
+        // Letters: `x | 0x20` in `a..=z`; digits: `x` in `0..=9`.
+        let y = x | (ONES * 0x20);
+        let letters = y.wrapping_add(ONES * 0x1f) & !y.wrapping_add(ONES * 0x05) & run;
+        let digits = x.wrapping_add(ONES * 0x50) & !x.wrapping_add(ONES * 0x46) & run;
+        *seen |= if letters != 0 { LETTER } else { 0 }
+            | if digits != 0 { DIGIT } else { 0 }
+            | if letters | digits != run { OTHER } else { 0 };
+        n += k.min(8);
+        if k < 8 {
+            return n;
+        }
     }
 }
 
@@ -602,7 +640,12 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
         return true;
     }
     if b.len() == 1 {
-        push(out, start, end, Shape::Unknown);
+        let shape = if b[0].is_ascii_punctuation() {
+            Shape::Punct
+        } else {
+            Shape::Unknown
+        };
+        push(out, start, end, shape);
         return true;
     }
     split_marked(text, start, end, out) || split_hyphenated(text, start, end, out)
@@ -680,6 +723,7 @@ fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bo
             shape: match (is_core, kind) {
                 (true, LETTER) => Shape::Letters,
                 (true, _) => Shape::Digits,
+                (false, _) if b[a].is_ascii() => Shape::Punct,
                 (false, _) => Shape::Unknown,
             },
         });
@@ -746,7 +790,7 @@ fn split_hyphenated(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -
             end: (start + z) as u32,
             chars: (z - a) as u32,
             shape: if b[a] == b'-' {
-                Shape::Unknown
+                Shape::Punct
             } else {
                 Shape::Letters
             },
@@ -2113,7 +2157,33 @@ mod tests {
             match w.shape {
                 Shape::Letters => assert!(b.iter().all(u8::is_ascii_alphabetic), "{t:?}"),
                 Shape::Digits => assert!(b.iter().all(u8::is_ascii_digit), "{t:?}"),
+                Shape::Punct => assert!(b.iter().all(u8::is_ascii_punctuation), "{t:?}"),
                 Shape::Unknown => {}
+            }
+        }
+    }
+
+    #[test]
+    fn printable_runs_and_their_classes_match_the_byte_table() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"aZm09 \t\n!~\x7f\x01\x1f@[`{\xc3\xa9";
+        for len in 0..40 {
+            for _ in 0..200 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        alphabet[(state % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let want = b.iter().take_while(|&&c| c > b' ' && c.is_ascii()).count();
+                let classes = b[..want]
+                    .iter()
+                    .fold(0, |s, &c| s | BYTE_CLASS[usize::from(c)]);
+                let mut seen = 0;
+                assert_eq!(printable_run(&b, &mut seen), want, "{b:?}");
+                assert_eq!(seen, classes, "{b:?}");
             }
         }
     }
