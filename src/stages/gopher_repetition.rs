@@ -138,24 +138,63 @@ impl DocFilter for GopherRepetition {
         if over(c.dup_line_char_frac, dup_chars as f64 / chars) {
             return 5;
         }
-        let a = doc.analysis();
+        let g = doc.analysis().ngrams(t);
         let mut code = FIXED_REASONS.len() as u8;
         for &(n, frac) in &c.top_n_grams {
             code += 1;
-            if let Some(top) = a.top_ngram_chars(n)
-                && top as f64 / chars > frac
-            {
+            let exceeds = match max_within(chars, frac) {
+                Some(max) => g.top_ngram_exceeds(n, max),
+                // Every value is over, so any n-gram is.
+                None => g.len() >= n && n > 0,
+            };
+            if exceeds {
                 return code;
             }
         }
         for &(n, frac) in &c.dup_n_grams {
             code += 1;
-            if a.duplicated_ngram_chars(n) as f64 / chars > frac {
+            if g.duplicated_ngram_chars(n) as f64 / chars > frac {
                 return code;
             }
         }
         0
     }
+}
+
+/// The largest value `v` for which datatrove's `v / len(text) > frac` does not
+/// hold, so that test becomes `v > max`; `None` when it holds for every value.
+/// The test is monotone in `v`, also in floating point.
+fn max_within(chars: f64, frac: f64) -> Option<u64> {
+    let over = |v: u64| v as f64 / chars > frac;
+    if over(0) {
+        return None;
+    }
+    // Start at the real-valued answer and bracket it; float rounding moves it
+    // by a few units at most.
+    let guess = (frac * chars) as u64;
+    let (mut lo, mut step) = (guess, 1u64);
+    while over(lo) {
+        lo = lo.saturating_sub(step);
+        step = step.saturating_mul(2);
+    }
+    let (mut hi, mut step) = (lo.saturating_add(1), 1u64);
+    while !over(hi) {
+        if hi == u64::MAX {
+            return Some(u64::MAX);
+        }
+        lo = hi;
+        hi = hi.saturating_add(step);
+        step = step.saturating_mul(2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if over(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(lo)
 }
 
 #[cfg(test)]
@@ -184,5 +223,19 @@ mod tests {
             let (name, t, want) = (case.0, case.1, case.3);
             assert_eq!(judge(&t), want, "{name}: {t:?}");
         }
+    }
+
+    #[test]
+    fn max_within_is_the_last_value_not_over() {
+        for chars in [1.0, 3.0, 7.0, 10.0, 999.0, 123_457.0, 3e9] {
+            for frac in [0.0, 0.1, 0.16, 0.18, 0.2, 1.0 / 3.0, 0.5, 1.0, 2.5] {
+                let over = |v: u64| v as f64 / chars > frac;
+                let max = max_within(chars, frac).unwrap();
+                assert!(!over(max) && over(max + 1), "{chars} {frac}: {max}");
+            }
+        }
+        assert_eq!(max_within(10.0, -0.1), None);
+        assert_eq!(max_within(10.0, f64::NAN), Some(u64::MAX));
+        assert_eq!(max_within(10.0, f64::INFINITY), Some(u64::MAX));
     }
 }

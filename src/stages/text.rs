@@ -24,6 +24,8 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::ngrams::Ngrams;
+
 /// A byte span of the document and its length in characters.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
@@ -45,20 +47,30 @@ pub struct Analysis {
     pub words: Vec<Span>,
     /// Characters in the whole document.
     pub chars: usize,
-    word_hashes: Vec<u64>,
-    counts: HashMap<u64, (u32, u32), FastHash>,
     seen: HashSet<u64, FastHash>,
+    ngrams: Ngrams,
+    /// Whether `ngrams` indexes the current `words`.
+    indexed: bool,
 }
 
 impl Analysis {
     /// Analyses `text`: splits words, keeping the buffers for the next document.
     pub fn run(&mut self, text: &str) {
         self.words.clear();
-        self.word_hashes.clear();
+        self.indexed = false;
         self.chars = text.chars().count();
         split_words(text, &mut self.words);
-        self.word_hashes
-            .extend(self.words.iter().map(|w| hash_bytes(w.of(text).as_bytes())));
+    }
+
+    /// Word n-gram statistics of the words of `text`, which must be the text
+    /// last given to [`Analysis::run`]; indexed on the first call after it, so
+    /// filters that need no n-grams do not pay for them.
+    pub fn ngrams(&mut self, text: &str) -> &mut Ngrams {
+        if !self.indexed {
+            self.ngrams.index(text, &self.words);
+            self.indexed = true;
+        }
+        &mut self.ngrams
     }
 
     /// Duplicate count and duplicate characters of the pieces, each piece after
@@ -78,80 +90,11 @@ impl Analysis {
         }
         (n, dup, dup_chars)
     }
-
-    /// Characters covered by the most frequent word `n`-gram times its count, the
-    /// n-gram joined with single spaces; `None` when there are fewer than `n` words.
-    pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
-        if n == 0 || self.words.len() < n {
-            return None;
-        }
-        let grams = self.words.len() + 1 - n;
-        reset_map(&mut self.counts, grams);
-        // Counter.most_common(1) returns the first-inserted n-gram among the most
-        // frequent, and tied n-grams can differ in length.
-        let (mut count, mut first) = (0u32, 0u32);
-        for i in 0..grams {
-            let e = self
-                .counts
-                .entry(self.ngram_hash(i, n))
-                .or_insert((0, i as u32));
-            e.0 += 1;
-            if e.0 > count || (e.0 == count && e.1 < first) {
-                (count, first) = *e;
-            }
-        }
-        let i = first as usize;
-        let chars: usize = self.words[i..i + n].iter().map(|w| w.chars as usize).sum();
-        Some((chars + n - 1) * count as usize)
-    }
-
-    /// Characters of repeated word `n`-grams, skipping past each repeat
-    /// (datatrove's `find_all_duplicate`). N-grams are compared word by word by
-    /// 64-bit hash; datatrove compares them joined without a separator, so it also
-    /// counts `ab c` as a repeat of `a bc`, which is rare in real text.
-    pub fn duplicated_ngram_chars(&mut self, n: usize) -> usize {
-        let len = self.words.len();
-        if n == 0 || len < n {
-            return 0;
-        }
-        reset_set(&mut self.seen, len + 1 - n);
-        let (mut repeated, mut i) = (0, 0);
-        while i + n <= len {
-            if self.seen.insert(self.ngram_hash(i, n)) {
-                i += 1;
-            } else {
-                repeated += self.words[i..i + n]
-                    .iter()
-                    .map(|w| w.chars as usize)
-                    .sum::<usize>();
-                i += n;
-            }
-        }
-        repeated
-    }
-
-    fn ngram_hash(&self, i: usize, n: usize) -> u64 {
-        let mut h = n as u64;
-        for &w in &self.word_hashes[i..i + n] {
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-        h
-    }
 }
 
 /// A table this much larger than needed is replaced rather than cleared:
 /// clearing costs the whole capacity, and short documents follow long ones.
 const SHRINK_FACTOR: usize = 4;
-
-/// Empties a reused map and makes room for `n` entries.
-fn reset_map<V>(m: &mut HashMap<u64, V, FastHash>, n: usize) {
-    if m.capacity() > SHRINK_FACTOR * n.max(256) {
-        *m = HashMap::with_capacity_and_hasher(n, FastHash::default());
-    } else {
-        m.clear();
-        m.reserve(n);
-    }
-}
 
 /// Empties a reused set and makes room for `n` entries.
 fn reset_set(s: &mut HashSet<u64, FastHash>, n: usize) {
@@ -1612,23 +1555,6 @@ mod tests {
         let v: Vec<&str> = split_newline_runs("a\n\n\nb\nc", 2).collect();
         assert_eq!(v, ["a", "b\nc"]);
         assert_eq!(split_newline_runs("", 2).collect::<Vec<_>>(), [""]);
-    }
-
-    #[test]
-    fn top_ngram_ties_go_to_the_first_seen() {
-        // "aa b" and "b c" both occur twice; Counter.most_common picks "aa b".
-        let mut a = Analysis::default();
-        a.run("aa b c aa b c");
-        assert_eq!(a.top_ngram_chars(2), Some(2 * 4));
-        assert_eq!(a.top_ngram_chars(7), None);
-    }
-
-    #[test]
-    fn duplicated_ngrams_skip_past_each_repeat() {
-        let mut a = Analysis::default();
-        a.run("x y x y x y");
-        // "xy" seen at 0, "yx" at 1, "xy" repeats at 2 (+2 chars, skip to 4), "xy" at 4 (+2).
-        assert_eq!(a.duplicated_ngram_chars(2), 4);
     }
 
     #[test]
