@@ -21,10 +21,10 @@
 //! are split after any letter rather than only in listed words, `US$`-style
 //! multi-character currency prefixes are not split, and `°C.` keeps its period.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::ngrams::Ngrams;
+use super::ngrams::{Ngrams, Slots, spread};
 
 /// A byte span of the document and its length in characters.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,9 @@ pub struct Analysis {
     pub words: Vec<Span>,
     /// Characters in the whole document.
     pub chars: usize,
-    seen: HashSet<u64, FastHash>,
+    seen: Slots,
+    /// Hashes of the pieces `seen` holds, by value.
+    seen_hashes: Vec<u64>,
     ngrams: Ngrams,
     /// Whether `ngrams` indexes the current `words`.
     indexed: bool,
@@ -74,35 +76,32 @@ impl Analysis {
     }
 
     /// Duplicate count and duplicate characters of the pieces, each piece after
-    /// its first occurrence counting (datatrove's `find_duplicates`).
+    /// its first occurrence counting (datatrove's `find_duplicates`). Pieces are
+    /// compared by 64-bit hash.
     pub fn duplicates<'t>(
         &mut self,
         pieces: impl Iterator<Item = &'t str>,
     ) -> (usize, usize, usize) {
-        reset_set(&mut self.seen, 64);
+        // Sized for short documents; the table grows for long ones.
+        self.seen.reset(32);
+        self.seen_hashes.clear();
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
         for p in pieces {
             n += 1;
-            if !self.seen.insert(hash_bytes(p.as_bytes())) {
+            let hash = twox_hash::XxHash64::oneshot(0, p.as_bytes());
+            let hashes = &self.seen_hashes;
+            let next = hashes.len() as u32;
+            let found = self
+                .seen
+                .find_or_insert(spread(hash), next, |i| hashes[i as usize] == hash);
+            if found.is_none() {
+                self.seen_hashes.push(hash);
+            } else {
                 dup += 1;
                 dup_chars += p.chars().count();
             }
         }
         (n, dup, dup_chars)
-    }
-}
-
-/// A table this much larger than needed is replaced rather than cleared:
-/// clearing costs the whole capacity, and short documents follow long ones.
-const SHRINK_FACTOR: usize = 4;
-
-/// Empties a reused set and makes room for `n` entries.
-fn reset_set(s: &mut HashSet<u64, FastHash>, n: usize) {
-    if s.capacity() > SHRINK_FACTOR * n.max(256) {
-        *s = HashSet::with_capacity_and_hasher(n, FastHash::default());
-    } else {
-        s.clear();
-        s.reserve(n);
     }
 }
 
