@@ -8,7 +8,6 @@
 //! empty n-gram list turns those rules off.
 
 use super::doc::{Doc, DocFilter};
-use super::text;
 use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
@@ -124,14 +123,14 @@ impl DocFilter for GopherRepetition {
         let over = |m: f64, v: f64| m != 0.0 && v > m;
 
         let a = doc.scratch();
-        let (n, dup, dup_chars) = a.duplicates(text::split_newline_runs(t.trim(), 2));
+        let (n, dup, dup_chars) = a.newline_duplicates(t.trim(), 2);
         if over(c.dup_para_frac, dup as f64 / n as f64) {
             return 2;
         }
         if over(c.dup_para_char_frac, dup_chars as f64 / chars) {
             return 3;
         }
-        let (n, dup, dup_chars) = a.duplicates(text::split_newline_runs(t, 1));
+        let (n, dup, dup_chars) = a.newline_duplicates(t, 1);
         if over(c.dup_line_frac, dup as f64 / n as f64) {
             return 4;
         }
@@ -200,7 +199,7 @@ fn max_within(chars: f64, frac: f64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stages::doc;
+    use crate::stages::{doc, text};
 
     fn judge(t: &str) -> &'static str {
         let config: GopherRepetitionConfig = crate::fields::defaults();

@@ -597,26 +597,37 @@ fn fold(key: u128) -> u32 {
 #[inline]
 fn word_key(text: &[u8], start: usize, end: usize) -> ([u64; 2], bool) {
     let len = end - start;
-    if len.wrapping_sub(1) < 15 {
-        let mut a = [0u8; 16];
-        if start + 16 <= text.len() {
-            a.copy_from_slice(&text[start..start + 16]);
-        } else {
-            a[..len].copy_from_slice(&text[start..end]);
-        }
-        let lo = u64::from_le_bytes([a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]]);
-        let hi = u64::from_le_bytes([a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]]);
-        // Bytes past the word are masked off: 8 * len bits in all.
-        let bits = 8 * len as u32;
-        let lo = lo & u64::MAX >> (64 - bits.min(64));
-        let hi = hi & ((1u64 << bits.saturating_sub(64)) - 1);
-        ([lo, hi | (len as u64) << 56], true)
-    } else {
-        (
+    if len.wrapping_sub(1) >= 15 {
+        return (
             [hash_long(&text[start..end]), 0xff << 56 | len as u64],
             false,
-        )
+        );
     }
+    let (lo, hi) = match text.get(start..start + 16) {
+        Some(b) => (read8(&b[..8]), read8(&b[8..])),
+        None => word_tail(&text[start..end]),
+    };
+    // Bytes past the word are masked off: 8 * len bits in all.
+    let bits = 8 * len as u32;
+    let lo = lo & u64::MAX >> (64 - bits.min(64));
+    let hi = hi & ((1u64 << bits.saturating_sub(64)) - 1);
+    ([lo, hi | (len as u64) << 56], true)
+}
+
+/// The 16 bytes from `b` on, for a word that ends less than 16 bytes before
+/// the text does.
+#[cold]
+fn word_tail(b: &[u8]) -> (u64, u64) {
+    let mut a = [0u8; 16];
+    a[..b.len()].copy_from_slice(b);
+    (read8(&a[..8]), read8(&a[8..]))
+}
+
+#[inline]
+fn read8(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
 }
 
 /// Hash of a word of any length.
@@ -624,9 +635,7 @@ fn hash_long(b: &[u8]) -> u64 {
     let mut h = b.len() as u64;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(a))
+        h = (h ^ read8(c))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             .rotate_left(31);
     }

@@ -23,6 +23,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use super::ngrams::{Ngrams, Slots, spread};
 
@@ -82,27 +85,109 @@ impl Analysis {
         &mut self,
         pieces: impl Iterator<Item = &'t str>,
     ) -> (usize, usize, usize) {
-        // Sized for short documents; the table grows for long ones.
-        self.seen.reset(32);
-        self.seen_hashes.clear();
+        self.forget_pieces();
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
         for p in pieces {
             n += 1;
-            let hash = twox_hash::XxHash64::oneshot(0, p.as_bytes());
-            let hashes = &self.seen_hashes;
-            let next = hashes.len() as u32;
-            let found = self
-                .seen
-                .find_or_insert(spread(hash), next, |i| hashes[i as usize] == hash);
-            if found.is_none() {
-                self.seen_hashes.push(hash);
-            } else {
+            if self.seen_before(p) {
                 dup += 1;
                 dup_chars += p.chars().count();
             }
         }
         (n, dup, dup_chars)
     }
+
+    /// [`Analysis::duplicates`] of `split_newline_runs(text, min)`, splitting
+    /// and hashing in one pass. Breaks of two or more newlines are searched
+    /// for directly, so the single newlines inside paragraphs cost nothing.
+    pub fn newline_duplicates(&mut self, text: &str, min: usize) -> (usize, usize, usize) {
+        static BREAK: LazyLock<memmem::Finder<'static>> =
+            LazyLock::new(|| memmem::Finder::new(b"\n\n"));
+        self.forget_pieces();
+        let bytes = text.as_bytes();
+        let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+        let (mut start, mut from) = (0, 0);
+        loop {
+            let rest = &bytes[from..];
+            let found = if min >= 2 {
+                BREAK.find(rest)
+            } else {
+                memchr::memchr(b'\n', rest)
+            };
+            let run = found.map_or(bytes.len(), |off| from + off);
+            let end = run + bytes[run..].iter().take_while(|&&b| b == b'\n').count();
+            if run == bytes.len() || end - run >= min {
+                let piece = &text[start..run];
+                n += 1;
+                if self.seen_before(piece) {
+                    dup += 1;
+                    dup_chars += piece.chars().count();
+                }
+                if run == bytes.len() {
+                    return (n, dup, dup_chars);
+                }
+                start = end;
+            }
+            from = end;
+        }
+    }
+
+    /// Starts a new set of pieces for [`Analysis::seen_before`].
+    fn forget_pieces(&mut self) {
+        // Sized for short documents; the table grows for long ones.
+        self.seen.reset(32);
+        self.seen_hashes.clear();
+    }
+
+    /// Whether a piece with the same hash was seen since `forget_pieces`.
+    fn seen_before(&mut self, piece: &str) -> bool {
+        let hash = hash_piece(piece.as_bytes());
+        let hashes = &self.seen_hashes;
+        let next = hashes.len() as u32;
+        let found = self
+            .seen
+            .find_or_insert(spread(hash), next, |i| hashes[i as usize] == hash);
+        if found.is_none() {
+            self.seen_hashes.push(hash);
+        }
+        found.is_some()
+    }
+}
+
+/// A 64-bit hash of a line or paragraph, in the manner of wyhash: one 128-bit
+/// multiply per 16 bytes.
+fn hash_piece(b: &[u8]) -> u64 {
+    const P0: u64 = 0xa076_1d64_78bd_642f;
+    const P1: u64 = 0xe703_7ed1_a0b4_28db;
+    let mix = |a: u64, b: u64| {
+        let p = u128::from(a) * u128::from(b);
+        p as u64 ^ (p >> 64) as u64
+    };
+    let read8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let read4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4])));
+    let n = b.len();
+    let mut seed = P0 ^ n as u64;
+    // Below 16 bytes the (overlapping) reads cover every byte.
+    let (x, y) = if n > 16 {
+        let mut i = 0;
+        while i + 16 < n {
+            seed = mix(read8(i) ^ P1, read8(i + 8) ^ seed);
+            i += 16;
+        }
+        (read8(n - 16), read8(n - 8))
+    } else if n >= 8 {
+        (read8(0), read8(n - 8))
+    } else if n >= 4 {
+        (read4(0), read4(n - 4))
+    } else if n > 0 {
+        (
+            u64::from(b[0]) << 16 | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]),
+            0,
+        )
+    } else {
+        (0, 0)
+    };
+    mix(P1 ^ n as u64, mix(x ^ P1, y ^ seed))
 }
 
 /// Lines as Python's `str.splitlines()` gives them: split at `\n`, `\r`,
@@ -1554,6 +1639,28 @@ mod tests {
         let v: Vec<&str> = split_newline_runs("a\n\n\nb\nc", 2).collect();
         assert_eq!(v, ["a", "b\nc"]);
         assert_eq!(split_newline_runs("", 2).collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn newline_duplicates_match_split_newline_runs() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 20) as usize % below
+        };
+        let mut a = Analysis::default();
+        for round in 0..3000 {
+            let len = next(if round % 10 == 0 { 400 } else { 30 });
+            let t: String = (0..len)
+                .map(|_| ["a", "b", "\n", "\n", "\r", "é", " ", "ab"][next(8)])
+                .collect();
+            for min in 0..4 {
+                let want = a.duplicates(split_newline_runs(&t, min));
+                assert_eq!(a.newline_duplicates(&t, min), want, "{min} {t:?}");
+            }
+        }
     }
 
     #[test]
