@@ -139,17 +139,14 @@ impl DocFilter for GopherRepetition {
         }
         let g = doc.analysis().ngrams(t);
         let mut code = FIXED_REASONS.len() as u8;
-        for &(n, frac) in &c.top_n_grams {
-            code += 1;
-            let exceeds = match max_within(chars, frac) {
-                Some(max) => g.top_ngram_exceeds(n, max),
-                // Every value is over, so any n-gram is.
-                None => g.len() >= n && n > 0,
-            };
-            if exceeds {
-                return code;
-            }
+        let limits = c
+            .top_n_grams
+            .iter()
+            .map(|&(n, frac)| (n, max_within(chars, frac)));
+        if let Some(i) = g.first_top_ngram_over(limits) {
+            return code + 1 + i as u8;
         }
+        code += c.top_n_grams.len() as u8;
         for &(n, frac) in &c.dup_n_grams {
             code += 1;
             if g.duplicated_ngram_chars(n) as f64 / chars > frac {

@@ -48,6 +48,9 @@ pub struct Ngrams {
     top: Classes,
     /// Positions to count for the top n-gram rule.
     positions: Vec<u32>,
+    /// The top n-gram rules being checked, and candidates for sizes 1 to 4.
+    rules: Vec<(usize, Option<u64>)>,
+    short: [Vec<u32>; 4],
     /// N-gram size of `class` and `repeated`; `0` when not computed yet.
     level: usize,
     /// Class (a slot of `classes`) of the `level`-gram at each position that
@@ -245,22 +248,62 @@ impl Ngrams {
     /// Whether [`Ngrams::top_ngram_chars`] is more than `max_chars`; `false`
     /// when there are fewer than `n` words.
     pub fn top_ngram_exceeds(&mut self, n: usize, max_chars: u64) -> bool {
-        if self.grams(n).is_none() {
-            return false;
-        }
-        // An n-gram's value is at most its rarest word's count times its
-        // length, the same at every occurrence; only n-grams whose bound
-        // exceeds `max_chars` (candidates) can exceed it themselves.
-        self.positions.clear();
-        match n {
-            1 => self.select::<1>(max_chars),
-            2 => self.select::<2>(max_chars),
-            3 => self.select::<3>(max_chars),
-            4 => self.select::<4>(max_chars),
-            _ => {
-                self.select_any(n, max_chars, 0);
+        self.first_top_ngram_over([(n, Some(max_chars))]).is_some()
+    }
+
+    /// The first of `rules` `(n, max_chars)` whose [`Ngrams::top_ngram_chars`]
+    /// is more than `max_chars` (than any value when `None`), checked in order;
+    /// a rule with fewer than `n` words passes.
+    pub fn first_top_ngram_over(
+        &mut self,
+        rules: impl IntoIterator<Item = (usize, Option<u64>)>,
+    ) -> Option<usize> {
+        let mut all = std::mem::take(&mut self.rules);
+        all.clear();
+        all.extend(rules);
+        // The first rule of each size up to 4 gets its candidates from one
+        // shared pass; the others scan on their own.
+        let mut owner = [None; 4];
+        let mut limits = [u64::MAX; 4];
+        for (i, &(n, max)) in all.iter().enumerate() {
+            if let (1..=4, Some(max)) = (n, max)
+                && owner[n - 1].is_none()
+            {
+                owner[n - 1] = Some(i);
+                limits[n - 1] = max;
             }
         }
+        if owner.iter().any(Option::is_some) {
+            self.select_short(limits);
+        }
+        let mut over = None;
+        for (i, &(n, max)) in all.iter().enumerate() {
+            let exceeds = match max {
+                _ if self.grams(n).is_none() => false,
+                None => true,
+                Some(max) => {
+                    if n <= 4 && owner[n - 1] == Some(i) {
+                        std::mem::swap(&mut self.positions, &mut self.short[n - 1]);
+                    } else {
+                        self.positions.clear();
+                        self.select_any(n, max, 0);
+                    }
+                    self.candidates_exceed(n, max)
+                }
+            };
+            if exceeds {
+                over = Some(i);
+                break;
+            }
+        }
+        self.rules = all;
+        over
+    }
+
+    /// Whether the top `n`-gram exceeds `max_chars`, given its candidates in
+    /// `positions`: the n-grams whose bound (rarest word's count times length,
+    /// the same at every occurrence) exceeds it. No other n-gram can.
+    fn candidates_exceed(&mut self, n: usize, max_chars: u64) -> bool {
         if self.positions.is_empty() {
             return false;
         }
@@ -322,16 +365,48 @@ impl Ngrams {
         u64::from(self.cum[i + n] - self.cum[i])
     }
 
-    /// Adds to `positions` the `N`-grams whose bound (rarest word's count
-    /// times length) exceeds `max_chars` (the candidates); the fixed `N` lets
-    /// the loop run without branches but the rare push.
-    fn select<const N: usize>(&mut self, max_chars: u64) {
-        let sep = N as u64 - 1;
-        let starts = self.cum.iter().zip(&self.cum[N..]);
-        for (i, (w, (a, b))) in self.word_count.windows(N).zip(starts).enumerate() {
-            let rarest = w.iter().fold(u32::MAX, |m, &c| m.min(c));
-            if u64::from(rarest) * (u64::from(b - a) + sep) > max_chars {
-                self.positions.push(i as u32);
+    /// Puts in `short[k - 1]` the `k`-grams, for `k` up to 4, whose bound
+    /// (rarest word's count times length) exceeds `limits[k - 1]`. One pass
+    /// serves all four sizes: their rarest words and lengths build on each
+    /// other, and candidates are rare, so one test covers the four.
+    fn select_short(&mut self, limits: [u64; 4]) {
+        let (counts, cum) = (&self.word_count[..], &self.cum[..]);
+        let lists = &mut self.short;
+        for list in lists.iter_mut() {
+            fit(list, counts.len());
+        }
+        let len = counts.len();
+        let full = len.saturating_sub(3);
+        for i in 0..full {
+            let (w, c) = (&counts[i..i + 4], &cum[i..i + 5]);
+            let r2 = w[0].min(w[1]);
+            let r3 = r2.min(w[2]);
+            let r4 = r3.min(w[3]);
+            let bound =
+                |rarest: u32, k: usize| u64::from(rarest) * (u64::from(c[k] - c[0]) + k as u64 - 1);
+            let over = [
+                bound(w[0], 1) > limits[0],
+                bound(r2, 2) > limits[1],
+                bound(r3, 3) > limits[2],
+                bound(r4, 4) > limits[3],
+            ];
+            if over.contains(&true) {
+                for k in 0..4 {
+                    if over[k] {
+                        lists[k].push(i as u32);
+                    }
+                }
+            }
+        }
+        for i in full..len {
+            let mut rarest = u32::MAX;
+            for k in 1..=len - i {
+                rarest = rarest.min(counts[i + k - 1]);
+                if u64::from(rarest) * (u64::from(cum[i + k] - cum[i]) + k as u64 - 1)
+                    > limits[k - 1]
+                {
+                    lists[k - 1].push(i as u32);
+                }
             }
         }
     }
@@ -762,6 +837,50 @@ mod tests {
                 );
             }
         }
+        // Several rules at once, in order, with repeated sizes and rules that
+        // any value exceeds.
+        let tops: Vec<Option<u64>> = order.iter().map(|&n| reference_top(words, n)).collect();
+        for shift in 0..4 {
+            let rules: Vec<(usize, Option<u64>)> = order
+                .iter()
+                .zip(&tops)
+                .enumerate()
+                .map(|(j, (&n, &top))| {
+                    let v = top.unwrap_or(0);
+                    let max = match (j + shift) % 5 {
+                        0 => Some(v),
+                        1 => Some(v.saturating_sub(1)),
+                        2 => Some(v + 1),
+                        3 => None,
+                        _ => Some(2 * v),
+                    };
+                    (n, max)
+                })
+                .collect();
+            let want = rules
+                .iter()
+                .zip(&tops)
+                .position(|(&(_, max), &top)| top.is_some_and(|v| max.is_none_or(|max| v > max)));
+            assert_eq!(
+                g.first_top_ngram_over(rules.iter().copied()),
+                want,
+                "{rules:?} of {words:?}"
+            );
+        }
+        // A later rule of a size checked before, the only one over.
+        for n in 1..=4 {
+            let Some(v) = reference_top(words, n).filter(|&v| v > 0) else {
+                continue;
+            };
+            let other = 5 - n;
+            let w = reference_top(words, other).unwrap_or(0);
+            let rules = [(n, Some(v)), (other, Some(w)), (n, Some(v - 1))];
+            assert_eq!(
+                g.first_top_ngram_over(rules),
+                Some(2),
+                "{rules:?} of {words:?}"
+            );
+        }
         for &n in order {
             let want = reference_dup(words, n);
             assert_eq!(g.duplicated_ngram_chars(n), want, "dup {n} of {words:?}");
@@ -773,6 +892,8 @@ mod tests {
     /// Sizes whose n-grams do not pack into keys with a vocabulary of 4 to 16
     /// words, so they are hashed and compared id by id.
     const LONG: [usize; 5] = [33, 34, 40, 5, 64];
+    /// Sizes up to 4 twice, so rules of one size are checked separately.
+    const TWICE: [usize; 7] = [2, 3, 2, 4, 1, 3, 4];
 
     #[test]
     fn top_ngram_ties_go_to_the_first_seen() {
@@ -840,6 +961,7 @@ mod tests {
             check(words, &ASCENDING);
             check(words, &MIXED);
             check(words, &LONG);
+            check(words, &TWICE);
         }
     }
 
@@ -954,7 +1076,7 @@ mod tests {
             let vocab = 1 + next(WORDS.len());
             let len = next(if round % 50 == 0 { 3000 } else { 80 });
             let words: Vec<&str> = (0..len).map(|_| WORDS[next(vocab)]).collect();
-            check(&words, [&ASCENDING[..], &MIXED, &LONG][round % 3]);
+            check(&words, [&ASCENDING[..], &MIXED, &LONG, &TWICE][round % 4]);
             // Reusing one index across documents of every size.
             let text = words.join(" ");
             let spans: Vec<Span> = words
