@@ -8,7 +8,6 @@
 //! empty n-gram list turns those rules off.
 
 use super::doc::{Doc, DocFilter};
-use super::text;
 use super::{Stage, StageConfigure, StageContext};
 use crate::error::Error;
 
@@ -124,33 +123,33 @@ impl DocFilter for GopherRepetition {
         let over = |m: f64, v: f64| m != 0.0 && v > m;
 
         let a = doc.scratch();
-        let (n, dup, dup_chars) = a.duplicates(text::split_newline_runs(t.trim(), 2));
+        let (n, dup, dup_chars) = a.newline_duplicates(t.trim(), 2);
         if over(c.dup_para_frac, dup as f64 / n as f64) {
             return 2;
         }
         if over(c.dup_para_char_frac, dup_chars as f64 / chars) {
             return 3;
         }
-        let (n, dup, dup_chars) = a.duplicates(text::split_newline_runs(t, 1));
+        let (n, dup, dup_chars) = a.newline_duplicates(t, 1);
         if over(c.dup_line_frac, dup as f64 / n as f64) {
             return 4;
         }
         if over(c.dup_line_char_frac, dup_chars as f64 / chars) {
             return 5;
         }
-        let a = doc.analysis();
+        let g = doc.analysis().ngrams(t);
         let mut code = FIXED_REASONS.len() as u8;
-        for &(n, frac) in &c.top_n_grams {
-            code += 1;
-            if let Some(top) = a.top_ngram_chars(n)
-                && top as f64 / chars > frac
-            {
-                return code;
-            }
+        let limits = c
+            .top_n_grams
+            .iter()
+            .map(|&(n, frac)| (n, max_within(chars, frac)));
+        if let Some(i) = g.first_top_ngram_over(limits) {
+            return code + 1 + i as u8;
         }
+        code += c.top_n_grams.len() as u8;
         for &(n, frac) in &c.dup_n_grams {
             code += 1;
-            if a.duplicated_ngram_chars(n) as f64 / chars > frac {
+            if g.duplicated_ngram_chars(n) as f64 / chars > frac {
                 return code;
             }
         }
@@ -158,10 +157,46 @@ impl DocFilter for GopherRepetition {
     }
 }
 
+/// The largest value `v` for which datatrove's `v / len(text) > frac` does not
+/// hold, so that test becomes `v > max`; `None` when it holds for every value.
+/// The test is monotone in `v`, also in floating point.
+fn max_within(chars: f64, frac: f64) -> Option<u64> {
+    let over = |v: u64| v as f64 / chars > frac;
+    if over(0) {
+        return None;
+    }
+    // Start at the real-valued answer and bracket it; float rounding moves it
+    // by a few units at most.
+    let guess = (frac * chars) as u64;
+    let (mut lo, mut step) = (guess, 1u64);
+    while over(lo) {
+        lo = lo.saturating_sub(step);
+        step = step.saturating_mul(2);
+    }
+    let (mut hi, mut step) = (lo.saturating_add(1), 1u64);
+    while !over(hi) {
+        if hi == u64::MAX {
+            return Some(u64::MAX);
+        }
+        lo = hi;
+        hi = hi.saturating_add(step);
+        step = step.saturating_mul(2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if over(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(lo)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stages::doc;
+    use crate::stages::{doc, text};
 
     fn judge(t: &str) -> &'static str {
         let config: GopherRepetitionConfig = crate::fields::defaults();
@@ -184,5 +219,19 @@ mod tests {
             let (name, t, want) = (case.0, case.1, case.3);
             assert_eq!(judge(&t), want, "{name}: {t:?}");
         }
+    }
+
+    #[test]
+    fn max_within_is_the_last_value_not_over() {
+        for chars in [1.0, 3.0, 7.0, 10.0, 999.0, 123_457.0, 3e9] {
+            for frac in [0.0, 0.1, 0.16, 0.18, 0.2, 1.0 / 3.0, 0.5, 1.0, 2.5] {
+                let over = |v: u64| v as f64 / chars > frac;
+                let max = max_within(chars, frac).unwrap();
+                assert!(!over(max) && over(max + 1), "{chars} {frac}: {max}");
+            }
+        }
+        assert_eq!(max_within(10.0, -0.1), None);
+        assert_eq!(max_within(10.0, f64::NAN), Some(u64::MAX));
+        assert_eq!(max_within(10.0, f64::INFINITY), Some(u64::MAX));
     }
 }

@@ -17,6 +17,7 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod language;
 pub mod length;
+pub mod ngrams;
 pub mod regex;
 pub mod sql;
 pub mod text;

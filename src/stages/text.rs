@@ -30,8 +30,13 @@
 //! Each word records its [`Shape`] (ASCII letters, digits or punctuation), so
 //! character rules need not read it again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
+use super::ngrams::{Ngrams, Slots, spread};
 
 /// A byte span of the document, its length in characters, and what the word
 /// split learned of its characters.
@@ -70,33 +75,46 @@ pub struct Analysis {
     pub words: Vec<Span>,
     /// Characters in the whole document.
     pub chars: usize,
-    word_hashes: Vec<u64>,
-    counts: HashMap<u64, (u32, u32), FastHash>,
-    seen: HashSet<u64, FastHash>,
+    seen: Slots,
+    /// Hashes of the pieces `seen` holds, by value.
+    seen_hashes: Vec<u64>,
+    ngrams: Ngrams,
+    /// Whether `ngrams` indexes the current `words`.
+    indexed: bool,
 }
 
 impl Analysis {
     /// Analyses `text`: splits words, keeping the buffers for the next document.
     pub fn run(&mut self, text: &str) {
         self.words.clear();
-        self.word_hashes.clear();
+        self.indexed = false;
         self.chars = text.chars().count();
         split_words(text, &mut self.words);
-        self.word_hashes
-            .extend(self.words.iter().map(|w| hash_bytes(w.of(text).as_bytes())));
+    }
+
+    /// Word n-gram statistics of the words of `text`, which must be the text
+    /// last given to [`Analysis::run`]; indexed on the first call after it, so
+    /// filters that need no n-grams do not pay for them.
+    pub fn ngrams(&mut self, text: &str) -> &mut Ngrams {
+        if !self.indexed {
+            self.ngrams.index(text, &self.words);
+            self.indexed = true;
+        }
+        &mut self.ngrams
     }
 
     /// Duplicate count and duplicate characters of the pieces, each piece after
-    /// its first occurrence counting (datatrove's `find_duplicates`).
+    /// its first occurrence counting (datatrove's `find_duplicates`). Pieces are
+    /// compared by 64-bit hash.
     pub fn duplicates<'t>(
         &mut self,
         pieces: impl Iterator<Item = &'t str>,
     ) -> (usize, usize, usize) {
-        reset_set(&mut self.seen, 64);
+        self.forget_pieces();
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
         for p in pieces {
             n += 1;
-            if !self.seen.insert(hash_bytes(p.as_bytes())) {
+            if self.seen_before(p) {
                 dup += 1;
                 dup_chars += p.chars().count();
             }
@@ -104,88 +122,97 @@ impl Analysis {
         (n, dup, dup_chars)
     }
 
-    /// Characters covered by the most frequent word `n`-gram times its count, the
-    /// n-gram joined with single spaces; `None` when there are fewer than `n` words.
-    pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
-        if n == 0 || self.words.len() < n {
-            return None;
-        }
-        let grams = self.words.len() + 1 - n;
-        reset_map(&mut self.counts, grams);
-        // Counter.most_common(1) returns the first-inserted n-gram among the most
-        // frequent, and tied n-grams can differ in length.
-        let (mut count, mut first) = (0u32, 0u32);
-        for i in 0..grams {
-            let e = self
-                .counts
-                .entry(self.ngram_hash(i, n))
-                .or_insert((0, i as u32));
-            e.0 += 1;
-            if e.0 > count || (e.0 == count && e.1 < first) {
-                (count, first) = *e;
-            }
-        }
-        let i = first as usize;
-        let chars: usize = self.words[i..i + n].iter().map(|w| w.chars as usize).sum();
-        Some((chars + n - 1) * count as usize)
-    }
-
-    /// Characters of repeated word `n`-grams, skipping past each repeat
-    /// (datatrove's `find_all_duplicate`). N-grams are compared word by word by
-    /// 64-bit hash; datatrove compares them joined without a separator, so it also
-    /// counts `ab c` as a repeat of `a bc`, which is rare in real text.
-    pub fn duplicated_ngram_chars(&mut self, n: usize) -> usize {
-        let len = self.words.len();
-        if n == 0 || len < n {
-            return 0;
-        }
-        reset_set(&mut self.seen, len + 1 - n);
-        let (mut repeated, mut i) = (0, 0);
-        while i + n <= len {
-            if self.seen.insert(self.ngram_hash(i, n)) {
-                i += 1;
+    /// [`Analysis::duplicates`] of `split_newline_runs(text, min)`, splitting
+    /// and hashing in one pass. Breaks of two or more newlines are searched
+    /// for directly, so the single newlines inside paragraphs cost nothing.
+    pub fn newline_duplicates(&mut self, text: &str, min: usize) -> (usize, usize, usize) {
+        static BREAK: LazyLock<memmem::Finder<'static>> =
+            LazyLock::new(|| memmem::Finder::new(b"\n\n"));
+        self.forget_pieces();
+        let bytes = text.as_bytes();
+        let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+        let (mut start, mut from) = (0, 0);
+        loop {
+            let rest = &bytes[from..];
+            let found = if min >= 2 {
+                BREAK.find(rest)
             } else {
-                repeated += self.words[i..i + n]
-                    .iter()
-                    .map(|w| w.chars as usize)
-                    .sum::<usize>();
-                i += n;
+                memchr::memchr(b'\n', rest)
+            };
+            let run = found.map_or(bytes.len(), |off| from + off);
+            let end = run + bytes[run..].iter().take_while(|&&b| b == b'\n').count();
+            if run == bytes.len() || end - run >= min {
+                let piece = &text[start..run];
+                n += 1;
+                if self.seen_before(piece) {
+                    dup += 1;
+                    dup_chars += piece.chars().count();
+                }
+                if run == bytes.len() {
+                    return (n, dup, dup_chars);
+                }
+                start = end;
             }
+            from = end;
         }
-        repeated
     }
 
-    fn ngram_hash(&self, i: usize, n: usize) -> u64 {
-        let mut h = n as u64;
-        for &w in &self.word_hashes[i..i + n] {
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    /// Starts a new set of pieces for [`Analysis::seen_before`].
+    fn forget_pieces(&mut self) {
+        // Sized for short documents; the table grows for long ones.
+        self.seen.reset(32);
+        self.seen_hashes.clear();
+    }
+
+    /// Whether a piece with the same hash was seen since `forget_pieces`.
+    fn seen_before(&mut self, piece: &str) -> bool {
+        let hash = hash_piece(piece.as_bytes());
+        let hashes = &self.seen_hashes;
+        let next = hashes.len() as u32;
+        let found = self
+            .seen
+            .find_or_insert(spread(hash), next, |i| hashes[i as usize] == hash);
+        if found.is_none() {
+            self.seen_hashes.push(hash);
         }
-        h
+        found.is_some()
     }
 }
 
-/// A table this much larger than needed is replaced rather than cleared:
-/// clearing costs the whole capacity, and short documents follow long ones.
-const SHRINK_FACTOR: usize = 4;
-
-/// Empties a reused map and makes room for `n` entries.
-fn reset_map<V>(m: &mut HashMap<u64, V, FastHash>, n: usize) {
-    if m.capacity() > SHRINK_FACTOR * n.max(256) {
-        *m = HashMap::with_capacity_and_hasher(n, FastHash::default());
+/// A 64-bit hash of a line or paragraph, in the manner of wyhash: one 128-bit
+/// multiply per 16 bytes.
+fn hash_piece(b: &[u8]) -> u64 {
+    const P0: u64 = 0xa076_1d64_78bd_642f;
+    const P1: u64 = 0xe703_7ed1_a0b4_28db;
+    let mix = |a: u64, b: u64| {
+        let p = u128::from(a) * u128::from(b);
+        p as u64 ^ (p >> 64) as u64
+    };
+    let read8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let read4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4])));
+    let n = b.len();
+    let mut seed = P0 ^ n as u64;
+    // Below 16 bytes the (overlapping) reads cover every byte.
+    let (x, y) = if n > 16 {
+        let mut i = 0;
+        while i + 16 < n {
+            seed = mix(read8(i) ^ P1, read8(i + 8) ^ seed);
+            i += 16;
+        }
+        (read8(n - 16), read8(n - 8))
+    } else if n >= 8 {
+        (read8(0), read8(n - 8))
+    } else if n >= 4 {
+        (read4(0), read4(n - 4))
+    } else if n > 0 {
+        (
+            u64::from(b[0]) << 16 | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]),
+            0,
+        )
     } else {
-        m.clear();
-        m.reserve(n);
-    }
-}
-
-/// Empties a reused set and makes room for `n` entries.
-fn reset_set(s: &mut HashSet<u64, FastHash>, n: usize) {
-    if s.capacity() > SHRINK_FACTOR * n.max(256) {
-        *s = HashSet::with_capacity_and_hasher(n, FastHash::default());
-    } else {
-        s.clear();
-        s.reserve(n);
-    }
+        (0, 0)
+    };
+    mix(P1 ^ n as u64, mix(x ^ P1, y ^ seed))
 }
 
 /// Lines as Python's `str.splitlines()` gives them: split at `\n`, `\r`,
@@ -2338,20 +2365,25 @@ mod tests {
     }
 
     #[test]
-    fn top_ngram_ties_go_to_the_first_seen() {
-        // "aa b" and "b c" both occur twice; Counter.most_common picks "aa b".
+    fn newline_duplicates_match_split_newline_runs() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 20) as usize % below
+        };
         let mut a = Analysis::default();
-        a.run("aa b c aa b c");
-        assert_eq!(a.top_ngram_chars(2), Some(2 * 4));
-        assert_eq!(a.top_ngram_chars(7), None);
-    }
-
-    #[test]
-    fn duplicated_ngrams_skip_past_each_repeat() {
-        let mut a = Analysis::default();
-        a.run("x y x y x y");
-        // "xy" seen at 0, "yx" at 1, "xy" repeats at 2 (+2 chars, skip to 4), "xy" at 4 (+2).
-        assert_eq!(a.duplicated_ngram_chars(2), 4);
+        for round in 0..3000 {
+            let len = next(if round % 10 == 0 { 400 } else { 30 });
+            let t: String = (0..len)
+                .map(|_| ["a", "b", "\n", "\n", "\r", "é", " ", "ab"][next(8)])
+                .collect();
+            for min in 0..4 {
+                let want = a.duplicates(split_newline_runs(&t, min));
+                assert_eq!(a.newline_duplicates(&t, min), want, "{min} {t:?}");
+            }
+        }
     }
 
     #[test]
