@@ -767,6 +767,7 @@ mod tests {
                 start: start as u32,
                 end: end as u32,
                 chars: w.chars().count() as u32,
+                shape: crate::stages::text::Shape::Unknown,
             });
             start = end + 1;
         }
@@ -1088,6 +1089,7 @@ mod tests {
                         start: s as u32,
                         end: (s + w.len()) as u32,
                         chars: w.chars().count() as u32,
+                        shape: crate::stages::text::Shape::Unknown,
                     })
                 })
                 .collect();
