@@ -110,11 +110,11 @@ impl Analysis {
         &mut self,
         pieces: impl Iterator<Item = &'t str>,
     ) -> (usize, usize, usize) {
-        self.forget_pieces();
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+        let mut first = "";
         for p in pieces {
             n += 1;
-            if self.seen_before(p) {
+            if self.seen_before(p, n, &mut first) {
                 dup += 1;
                 dup_chars += p.chars().count();
             }
@@ -128,9 +128,9 @@ impl Analysis {
     pub fn newline_duplicates(&mut self, text: &str, min: usize) -> (usize, usize, usize) {
         static BREAK: LazyLock<memmem::Finder<'static>> =
             LazyLock::new(|| memmem::Finder::new(b"\n\n"));
-        self.forget_pieces();
         let bytes = text.as_bytes();
         let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+        let mut first = "";
         let (mut start, mut from) = (0, 0);
         loop {
             let rest = &bytes[from..];
@@ -144,7 +144,7 @@ impl Analysis {
             if run == bytes.len() || end - run >= min {
                 let piece = &text[start..run];
                 n += 1;
-                if self.seen_before(piece) {
+                if self.seen_before(piece, n, &mut first) {
                     dup += 1;
                     dup_chars += piece.chars().count();
                 }
@@ -157,15 +157,28 @@ impl Analysis {
         }
     }
 
-    /// Starts a new set of pieces for [`Analysis::seen_before`].
-    fn forget_pieces(&mut self) {
-        // Sized for short documents; the table grows for long ones.
-        self.seen.reset(32);
-        self.seen_hashes.clear();
+    /// Whether a piece with the same hash as the `n`th, `piece`, came before
+    /// it. Most documents have one line or paragraph, so the first piece is
+    /// only kept in `first` and hashed when a second one comes.
+    fn seen_before<'t>(&mut self, piece: &'t str, n: usize, first: &mut &'t str) -> bool {
+        match n {
+            1 => {
+                *first = piece;
+                return false;
+            }
+            2 => {
+                // Sized for short documents; the table grows for long ones.
+                self.seen.reset(32);
+                self.seen_hashes.clear();
+                self.seen_hash(first);
+            }
+            _ => {}
+        }
+        self.seen_hash(piece)
     }
 
-    /// Whether a piece with the same hash was seen since `forget_pieces`.
-    fn seen_before(&mut self, piece: &str) -> bool {
+    /// Whether a piece with `piece`'s hash is in `seen`, adding it if not.
+    fn seen_hash(&mut self, piece: &str) -> bool {
         let hash = hash_piece(piece.as_bytes());
         let hashes = &self.seen_hashes;
         let next = hashes.len() as u32;
@@ -2380,8 +2393,23 @@ mod tests {
                 .map(|_| ["a", "b", "\n", "\n", "\r", "é", " ", "ab"][next(8)])
                 .collect();
             for min in 0..4 {
-                let want = a.duplicates(split_newline_runs(&t, min));
+                // datatrove's find_duplicates over re.split's pieces.
+                let mut unique = std::collections::HashSet::new();
+                let (mut n, mut dup, mut dup_chars) = (0, 0, 0);
+                for p in split_newline_runs(&t, min) {
+                    n += 1;
+                    if !unique.insert(p) {
+                        dup += 1;
+                        dup_chars += p.chars().count();
+                    }
+                }
+                let want = (n, dup, dup_chars);
                 assert_eq!(a.newline_duplicates(&t, min), want, "{min} {t:?}");
+                assert_eq!(
+                    a.duplicates(split_newline_runs(&t, min)),
+                    want,
+                    "{min} {t:?}"
+                );
             }
         }
     }
