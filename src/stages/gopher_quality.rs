@@ -123,11 +123,11 @@ impl DocFilter for GopherQuality {
         let mut alpha_words = 0usize;
         let mut stop_seen: u64 = 0;
         for w in &a.words {
-            let (symbol, alpha) = match w.shape {
-                Shape::Letters => (false, true),
-                Shape::Digits => (false, false),
-                Shape::Punct => (true, false),
-                Shape::Unknown => word_kind(w.of(t)),
+            // A table, not a match: the shapes alternate unpredictably.
+            let (symbol, alpha) = if w.shape == Shape::Unknown {
+                word_kind(w.of(t))
+            } else {
+                KNOWN_KIND[w.shape as usize]
             };
             if !symbol {
                 content += 1;
@@ -222,6 +222,15 @@ fn word_kind(word: &str) -> (bool, bool) {
     }
     (symbol, false)
 }
+
+/// `(symbol, alpha)` of words of each known [`Shape`], by discriminant.
+const KNOWN_KIND: [(bool, bool); 4] = {
+    let mut t = [(false, false); 4];
+    t[Shape::Letters as usize] = (false, true);
+    t[Shape::Digits as usize] = (false, false);
+    t[Shape::Punct as usize] = (true, false);
+    t
+};
 
 const PUNCT: u8 = 1;
 const ALPHA: u8 = 2;

@@ -240,10 +240,7 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = &str> {
         // Scan bytes for the ASCII breaks and the lead bytes of the others.
         let bytes = rest.as_bytes();
         let mut from = 0;
-        while let Some(off) = bytes[from..]
-            .iter()
-            .position(|&b| LINE_BREAK_BYTE[usize::from(b)])
-        {
+        while let Some(off) = next_break_candidate(&bytes[from..]) {
             let at = from + off;
             let next = |k: usize| bytes.get(at + k).copied();
             let skip = match bytes[at] {
@@ -253,7 +250,7 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = &str> {
                 0xc2 | 0xe2 => 0,
                 _ => 1,
             };
-            if skip == 0 {
+            if skip == 0 || !LINE_BREAK_BYTE[usize::from(bytes[at])] {
                 from = at + 1;
                 continue;
             }
@@ -263,6 +260,31 @@ pub fn splitlines(text: &str) -> impl Iterator<Item = &str> {
         }
         Some(std::mem::take(&mut rest))
     })
+}
+
+/// The first byte of `b` that may be a line break (see [`LINE_BREAK_BYTE`]),
+/// or some other control character, found eight bytes at a time (SWAR: the
+/// lowest flagged byte is exact).
+fn next_break_candidate(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |y: u64| y.wrapping_sub(ONES) & !y & HIGH;
+    let mut i = 0;
+    while let Some(eight) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        // Below 0x1f (every ASCII break is), or 0xc2, or 0xe2.
+        let m = (x.wrapping_sub(ONES * 0x1f) & !x & HIGH)
+            | zero(x ^ (ONES * 0xc2))
+            | zero(x ^ (ONES * 0xe2));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| LINE_BREAK_BYTE[usize::from(c)])
+        .map(|p| i + p)
 }
 
 /// Bytes that are, or may begin, a line break for [`splitlines`]: the ASCII
@@ -2346,26 +2368,69 @@ mod tests {
         assert_eq!(splitlines("").count(), 0);
         // Every character that shares a lead byte with a break, around breaks.
         let text = "é\u{85}€\u{2027}\u{2029}x\u{80}\r\r\n\u{1c}\u{1f}\u{2028}\u{202f}—\x0b\x0c\u{1e}\u{1d}é";
-        let by_char: Vec<&str> = {
-            let mut lines = Vec::new();
-            let mut rest = text;
-            while !rest.is_empty() {
-                match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
-                    None => {
-                        lines.push(rest);
-                        rest = "";
-                    }
-                    Some((i, c)) => {
-                        lines.push(&rest[..i]);
-                        let crlf = c == '\r' && rest[i + 1..].starts_with('\n');
-                        rest = &rest[i + c.len_utf8() + usize::from(crlf)..];
-                    }
+        assert_eq!(splitlines(text).collect::<Vec<_>>(), lines_by_char(text));
+        assert_eq!(lines_by_char(text).len(), 11);
+        // Random texts of those characters, so breaks fall at every offset of
+        // the eight-byte scan.
+        let pieces = [
+            "a",
+            "bc",
+            " ",
+            "\t",
+            "é",
+            "\u{85}",
+            "€",
+            "\u{2027}",
+            "\u{2028}",
+            "\u{2029}",
+            "\r",
+            "\n",
+            "\r\n",
+            "\u{1c}",
+            "\u{1f}",
+            "’",
+            "\x0b",
+            "\x0c",
+            "\u{1e}",
+            "xyzxyzxyz",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for k in 0..(state % 24) {
+                text.push_str(
+                    pieces[((state >> (k % 50)) as usize + k as usize * 7) % pieces.len()],
+                );
+            }
+            assert_eq!(
+                splitlines(&text).collect::<Vec<_>>(),
+                lines_by_char(&text),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// `str.splitlines()` one character at a time.
+    fn lines_by_char(text: &str) -> Vec<&str> {
+        let mut lines = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            match rest.char_indices().find(|&(_, c)| is_line_break(c)) {
+                None => {
+                    lines.push(rest);
+                    rest = "";
+                }
+                Some((i, c)) => {
+                    lines.push(&rest[..i]);
+                    let crlf = c == '\r' && rest[i + 1..].starts_with('\n');
+                    rest = &rest[i + c.len_utf8() + usize::from(crlf)..];
                 }
             }
-            lines
-        };
-        assert_eq!(splitlines(text).collect::<Vec<_>>(), by_char);
-        assert_eq!(by_char.len(), 11);
+        }
+        lines
     }
 
     #[test]
