@@ -470,7 +470,7 @@ impl Ngrams {
         let unique = mask + 1;
         fit(&mut self.sieve, unique / 32 + 1);
         self.sieve.resize(unique / 32 + 1, 0);
-        fit(&mut self.buckets, grams);
+        fit_for(&mut self.buckets, grams);
         // One past the last position holding a word seen once.
         let mut after_single = 0;
         for (i, &c) in self.word_count[..n - 1].iter().enumerate() {
@@ -500,7 +500,7 @@ impl Ngrams {
         self.buckets.truncate(kept);
         std::mem::swap(&mut self.repeated, &mut self.buckets);
         self.classes.reset(kept);
-        fit(&mut self.class, kept);
+        fit_for(&mut self.class, kept);
         let lane = self.lane(n);
         for &p in &self.repeated {
             let p = p as usize;
@@ -640,6 +640,13 @@ fn fit<T>(v: &mut Vec<T>, n: usize) {
         *v = Vec::new();
     }
     v.clear();
+}
+
+/// [`fit`] for a buffer that will hold up to `n` elements, with room for them:
+/// growing by doubling while filling would copy into fresh pages each time.
+fn fit_for<T>(v: &mut Vec<T>, n: usize) {
+    fit(v, n);
+    v.reserve(n);
 }
 
 /// The ids of a window packed into `lane` bits each, which must hold them all
