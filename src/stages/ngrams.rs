@@ -22,7 +22,7 @@
 
 use super::text::Span;
 
-/// No class: the n-gram at this position occurs once.
+/// No class, or no first extension yet.
 const NONE: u32 = u32::MAX;
 
 /// Buffers this many times larger than a document needs are dropped, so one
@@ -51,18 +51,19 @@ pub struct Ngrams {
     /// The top n-gram rules being checked, and candidates for sizes 1 to 4.
     rules: Vec<(usize, Option<u64>)>,
     short: [Vec<u32>; 4],
-    /// N-gram size of `class` and `repeated`; `0` when not computed yet.
+    /// N-gram size of `repeated` and `class`; `0` when not computed yet.
     level: usize,
-    /// Class (a slot of `classes`) of the `level`-gram at each position that
-    /// starts a repeated one, else [`NONE`].
-    class: Vec<u32>,
-    /// The positions with a class, ascending.
+    /// The positions that start a repeated `level`-gram, ascending, and the
+    /// class (a slot of `classes`) of each: lists, not per-position arrays,
+    /// as they hold a small part of the positions.
     repeated: Vec<u32>,
+    class: Vec<u32>,
     classes: Classes,
     /// While refining, per class of the previous level: the word after its
     /// first occurrence and the class of that longer n-gram.
     first_ext: Vec<(u32, u32)>,
-    /// Sieve bucket of each window while a level is built.
+    /// Sieve bucket of each window while a level is built, then the windows
+    /// the sieve keeps.
     buckets: Vec<u32>,
     /// Two bits per sieve bucket: hit once, hit twice or more.
     sieve: Vec<u64>,
@@ -340,11 +341,11 @@ impl Ngrams {
         self.seen.clear();
         self.seen.resize(self.classes.count.len(), false);
         let (mut repeated, mut next) = (0, 0);
-        for &p in &self.repeated {
+        for (&p, &class) in self.repeated.iter().zip(&self.class) {
             if p < next {
                 continue;
             }
-            let seen = &mut self.seen[self.class[p as usize] as usize];
+            let seen = &mut self.seen[class as usize];
             if *seen {
                 repeated += self.chars(p as usize, n);
                 next = p + n as u32;
@@ -463,15 +464,13 @@ impl Ngrams {
     /// exact table.
     fn build_level(&mut self, n: usize) {
         let grams = self.ids.len() + 1 - n;
-        fit(&mut self.class, grams);
-        self.class.resize(grams, NONE);
         // About 8 buckets per window: few windows seen once share a bucket.
         let mask = (grams * 8).next_power_of_two().max(64) - 1;
         // Windows holding a word seen once all go to this extra bucket.
         let unique = mask + 1;
         fit(&mut self.sieve, unique / 32 + 1);
         self.sieve.resize(unique / 32 + 1, 0);
-        fit(&mut self.buckets, grams);
+        fit_for(&mut self.buckets, grams);
         // One past the last position holding a word seen once.
         let mut after_single = 0;
         for (i, &c) in self.word_count[..n - 1].iter().enumerate() {
@@ -491,23 +490,25 @@ impl Ngrams {
             self.buckets.push(b as u32);
         }
         self.sieve[unique / 32] = 0;
-        fit(&mut self.repeated, grams);
-        self.repeated.resize(grams, 0);
+        // The windows whose bucket was hit twice, in place of the buckets.
         let mut kept = 0;
-        for (i, &b) in self.buckets.iter().enumerate() {
-            self.repeated[kept] = i as u32;
-            kept += (self.sieve[b as usize / 32] >> (b % 32 * 2 + 1) & 1) as usize;
+        for i in 0..grams {
+            let b = self.buckets[i] as usize;
+            self.buckets[kept] = i as u32;
+            kept += (self.sieve[b / 32] >> (b % 32 * 2 + 1) & 1) as usize;
         }
-        self.repeated.truncate(kept);
+        self.buckets.truncate(kept);
+        std::mem::swap(&mut self.repeated, &mut self.buckets);
         self.classes.reset(kept);
+        fit_for(&mut self.class, kept);
         let lane = self.lane(n);
         for &p in &self.repeated {
             let p = p as usize;
-            self.class[p] = if let Some(lane) = lane {
+            self.class.push(if let Some(lane) = lane {
                 self.classes.add(pack(&self.ids[p..p + n], lane), p)
             } else {
                 self.classes.add_window(&self.ids, p, n)
-            };
+            });
         }
         self.level = n;
         self.keep_repeated();
@@ -519,22 +520,20 @@ impl Ngrams {
     /// others go through the table.
     fn refine_level(&mut self) {
         let k = self.level;
-        let grams = self.class.len() - 1;
         fit(&mut self.first_ext, self.classes.count.len());
         self.first_ext
             .resize(self.classes.count.len(), (NONE, NONE));
         let classes = &mut self.classes;
         classes.reset(self.repeated.len());
-        for &p in &self.repeated {
-            let p = p as usize;
-            // `class[p + 1]` still holds its `level` class: positions go up.
-            if p == grams || self.class[p + 1] == NONE {
-                self.class[p] = NONE;
+        for i in 0..self.repeated.len() {
+            let p = self.repeated[i] as usize;
+            if self.repeated.get(i + 1) != Some(&(p as u32 + 1)) {
+                self.class[i] = NONE;
                 continue;
             }
-            let (c, w) = (self.class[p], self.ids[p + k]);
+            let (c, w) = (self.class[i], self.ids[p + k]);
             let first = &mut self.first_ext[c as usize];
-            self.class[p] = if first.0 == w {
+            self.class[i] = if first.0 == w {
                 classes.count[first.1 as usize] += 1;
                 first.1
             } else if first.0 == NONE {
@@ -547,23 +546,22 @@ impl Ngrams {
         }
         self.level = k + 1;
         self.keep_repeated();
-        self.class.truncate(grams);
     }
 
-    /// Keeps in `repeated` the positions whose class occurs twice or more.
+    /// Keeps in `repeated` (and `class`) the positions whose class occurs
+    /// twice or more.
     fn keep_repeated(&mut self) {
         let mut kept = 0;
         for i in 0..self.repeated.len() {
-            let p = self.repeated[i] as usize;
-            let c = self.class[p];
+            let c = self.class[i];
             if c != NONE && self.classes.count[c as usize] >= 2 {
-                self.repeated[kept] = p as u32;
+                self.repeated[kept] = self.repeated[i];
+                self.class[kept] = c;
                 kept += 1;
-            } else {
-                self.class[p] = NONE;
             }
         }
         self.repeated.truncate(kept);
+        self.class.truncate(kept);
     }
 }
 
@@ -642,6 +640,13 @@ fn fit<T>(v: &mut Vec<T>, n: usize) {
         *v = Vec::new();
     }
     v.clear();
+}
+
+/// [`fit`] for a buffer that will hold up to `n` elements, with room for them:
+/// growing by doubling while filling would copy into fresh pages each time.
+fn fit_for<T>(v: &mut Vec<T>, n: usize) {
+    fit(v, n);
+    v.reserve(n);
 }
 
 /// The ids of a window packed into `lane` bits each, which must hold them all
