@@ -6,9 +6,9 @@
 //! and counts each word's occurrences; all later work is on ids. The answers are
 //! exact; the speed comes from skipping work that cannot change them:
 //! - An n-gram occurs at most as often as its rarest word, so
-//!   [`Ngrams::top_ngram_exceeds`] counts only the n-grams whose bound could
-//!   exceed the threshold, and counts more only when a bounded n-gram could
-//!   still outrank the best counted one.
+//!   [`Ngrams::first_top_ngram_over`] counts only the n-grams whose bound could
+//!   exceed the threshold (found for sizes up to 4 in one pass), and counts
+//!   more only when a bounded n-gram could still outrank the best counted one.
 //! - A repeated n-gram holds no word seen once, and a repeated `(n+1)`-gram
 //!   starts with a repeated n-gram followed by one, so
 //!   [`Ngrams::duplicated_ngram_chars`] hashes the windows of the smallest
@@ -75,7 +75,7 @@ pub struct Ngrams {
 #[derive(Default)]
 struct Vocab {
     table: Slots,
-    /// Per id, in one record so a lookup touches one line of it.
+    /// Per id, in one record: a lookup compares and counts in one place.
     words: Vec<Word>,
 }
 
