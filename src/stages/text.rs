@@ -416,7 +416,12 @@ static PUNCTUATION: &[char] = &[
 
 fn push_span(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     if start < end {
-        let chars = text[start..end].chars().count() as u32;
+        // Characters are the bytes that do not continue one (not 0b10xxxxxx);
+        // counted inline, as most words are a few bytes.
+        let chars = text.as_bytes()[start..end]
+            .iter()
+            .filter(|&&b| (b as i8) >= -0x40)
+            .count() as u32;
         out.push(Span {
             start: start as u32,
             end: end as u32,
