@@ -117,7 +117,9 @@ pub fn run_chain(
     let cols = Columns::of(batch);
     let rows = batch.num_rows();
     let mut keep = Vec::with_capacity(rows);
-    let mut analysis = Analysis::default();
+    // This thread's buffers from its last batch: a batch's first large
+    // documents would otherwise grow them again, page faults and all.
+    let mut analysis = ANALYSIS.take();
     // The current text when rewritten, the next rewrite, and every kept
     // rewritten text with its row (in row order), for the new text column.
     let (mut current, mut next) = (String::new(), String::new());
@@ -164,6 +166,7 @@ pub fn run_chain(
             rewrites.push((row, start..rewritten_text.len()));
         }
     }
+    ANALYSIS.set(analysis);
     let mut out = batch.clone();
     if !rewrites.is_empty() {
         out = replace_text(&out, &cols, &rewrites, &rewritten_text)?;
@@ -202,6 +205,13 @@ fn replace_text(
         .map_err(|e| Error::internal(format!("text column: {e}")))?
         .clone();
     document::with_columns(batch, [(field, text)])
+}
+
+thread_local! {
+    /// The analysis buffers a thread's chains reuse across batches. They are as
+    /// large as the largest recent document needs (the analysis gives back
+    /// memory when much smaller documents follow).
+    static ANALYSIS: std::cell::Cell<Analysis> = std::cell::Cell::new(Analysis::default());
 }
 
 /// Verdict codes of one filter over a batch, for a stage's standalone `apply`

@@ -86,6 +86,11 @@ pub struct Analysis {
 impl Analysis {
     /// Analyses `text`: splits words, keeping the buffers for the next document.
     pub fn run(&mut self, text: &str) {
+        // Buffers are kept across documents and batches; after a huge
+        // document, a much smaller one gives the memory back.
+        if self.words.capacity() > 4 * text.len().max(1 << 16) {
+            self.words = Vec::new();
+        }
         self.words.clear();
         self.indexed = false;
         self.chars = text.chars().count();
