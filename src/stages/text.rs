@@ -294,16 +294,18 @@ fn next_break_candidate(b: &[u8]) -> Option<usize> {
 
 /// Bytes that are, or may begin, a line break for [`splitlines`]: the ASCII
 /// breaks, and the UTF-8 lead bytes of U+0085, U+2028 and U+2029.
-static LINE_BREAK_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let breaks = b"\n\r\x0b\x0c\x1c\x1d\x1e\xc2\xe2";
+static LINE_BREAK_BYTE: [bool; 256] = byte_set(b"\n\r\x0b\x0c\x1c\x1d\x1e\xc2\xe2");
+
+/// A table of `N` flags, set at the given bytes (each below `N`).
+const fn byte_set<const N: usize>(bytes: &[u8]) -> [bool; N] {
+    let mut t = [false; N];
     let mut i = 0;
-    while i < breaks.len() {
-        t[breaks[i] as usize] = true;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
         i += 1;
     }
     t
-};
+}
 
 /// Whether `c` ends a line for Python's `str.splitlines()`.
 #[cfg(test)]
@@ -883,34 +885,8 @@ fn split_hyphenated(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -
 /// Punctuation and quotes that spaCy's English rules split off either end of a
 /// word, one at a time, whatever is next to them.
 fn is_mark(c: char) -> bool {
-    matches!(
-        c,
-        '"' | '\''
-            | '`'
-            | '('
-            | ')'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | ','
-            | ';'
-            | ':'
-            | '!'
-            | '?'
-            | '*'
-            | '&'
-            | '#'
-            | '_'
-            | '<'
-            | '>'
-            | '“'
-            | '”'
-            | '‘'
-            | '’'
-            | '«'
-            | '»'
-    )
+    // The ellipsis has rules of its own.
+    c != '…' && (is_punct(c) || is_quote(c))
 }
 
 /// Merges runs of the chunk's words that together spell an exception (`)` `:`
@@ -1832,16 +1808,7 @@ fn split_infixes(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
 }
 
 /// The ASCII characters that can start an infix (see [`infix_at`]).
-static INFIX_START: [bool; 128] = {
-    let mut t = [false; 128];
-    let starts = b".+-*^,~:<>=/";
-    let mut i = 0;
-    while i < starts.len() {
-        t[starts[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
+static INFIX_START: [bool; 128] = byte_set(b".+-*^,~:<>=/");
 
 /// Bytes of the infix starting `rest` (after the character `prev`), 0 for none:
 /// spaCy English's ellipsis, arithmetic, `lower.Upper`, comma, hyphen and
@@ -2213,6 +2180,12 @@ mod tests {
             "and",
             "or",
             "-_",
+            "«",
+            "„",
+            "。",
+            "¿",
+            "（",
+            "」",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |m: usize| {
