@@ -40,16 +40,10 @@ import sys
 import datatrove.pipeline.filters.c4_filters as c4
 from datatrove.data import Document
 
+from decision import decision
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_WORDS = os.path.join(HERE, "..", "data", "c4_badwords_en.txt")
-
-
-def decision(result):
-    if result is True:
-        return "keep"
-    if isinstance(result, tuple):
-        return result[1]
-    return "keep" if result else "drop"
 
 
 def documents(path):

@@ -18,13 +18,7 @@ import sys
 from datatrove.data import Document
 from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
 
-
-def decision(result):
-    if result is True:
-        return "keep"
-    if isinstance(result, tuple):
-        return result[1]
-    return "keep" if result else "drop"
+from decision import decision
 
 
 def main():

@@ -34,6 +34,8 @@ import sys
 import tarfile
 import tempfile
 
+from decision import decision
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BADWORDS = os.path.abspath(os.path.join(HERE, "..", "data", "c4_badwords_en.txt"))
 
@@ -147,14 +149,6 @@ def datatrove_filters(names, model):
         "fineweb_quality": FineWebQualityFilter,
     }
     return {name: make[name]() for name in names}
-
-
-def decision(result):
-    if result is True:
-        return "keep"
-    if isinstance(result, tuple):
-        return result[1] if not result[0] else "keep"
-    return "keep" if result else "drop"
 
 
 _WORKER = {}
