@@ -134,12 +134,8 @@ impl DocFilter for GopherQuality {
                 content_chars += w.chars as usize;
             }
             alpha_words += usize::from(alpha);
-            let len = w.end - w.start;
-            if self.stop_words.may_hold(len)
-                && let Some(k) = self
-                    .stop_words
-                    .index(t.as_bytes(), w.start as usize, len as usize)
-            {
+            let len = (w.end - w.start) as usize;
+            if let Some(k) = self.stop_words.index(t.as_bytes(), w.start as usize, len) {
                 stop_seen |= 1 << k;
             }
         }
@@ -316,6 +312,7 @@ impl StopWords {
 
     /// The index of the first stop word equal to the `len` bytes of `text`
     /// at `start`.
+    #[inline]
     fn index(&self, text: &[u8], start: usize, len: usize) -> Option<u32> {
         if !self.may_hold(len as u32) {
             return None;
