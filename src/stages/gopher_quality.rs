@@ -211,7 +211,7 @@ fn word_kind(word: &str) -> (bool, bool) {
     // No punctuation character is alphabetic, so the first letter decides both.
     let mut symbol = true;
     for ch in word.chars() {
-        if ch.is_alphabetic() {
+        if text::is_alphabetic(ch) {
             return (false, true);
         }
         symbol &= text::is_punctuation(ch);
@@ -416,6 +416,10 @@ mod tests {
         ] {
             let symbol = w.chars().all(text::is_punctuation);
             let alpha = w.chars().any(char::is_alphabetic);
+            assert!(
+                w.chars()
+                    .all(|c| text::is_alphabetic(c) == c.is_alphabetic())
+            );
             assert_eq!(word_kind(w), (symbol, alpha), "{w:?}");
         }
     }

@@ -608,10 +608,16 @@ fn printable_run(b: &[u8], seen: &mut u8) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut n = 0;
     loop {
-        let mut eight = [b' '; 8];
-        let take = (b.len() - n).min(8);
-        eight[..take].copy_from_slice(&b[n..n + take]);
-        let x = u64::from_le_bytes(eight);
+        // A plain load while eight bytes remain; a padded copy only at the
+        // end of the text (a copy of variable length is a call to memcpy).
+        let x = match b.get(n..n + 8) {
+            Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
+            None => {
+                let mut eight = [b' '; 8];
+                eight[..b.len() - n].copy_from_slice(&b[n..]);
+                u64::from_le_bytes(eight)
+            }
+        };
         // At or below space (`x - 0x21` borrows), or not ASCII.
         let stop = ((x.wrapping_sub(ONES * 0x21) & !x) | x) & HIGH;
         let k = (stop.trailing_zeros() / 8) as usize;
@@ -1554,14 +1560,34 @@ fn is_lower(c: char) -> bool {
 /// Basic Multilingual Plane built on first use, because a binary search per
 /// character cost more than the rest of the word split on non-Latin text.
 struct CharClass {
-    ranges: &'static [(u32, u32)],
+    members: Members,
     bmp: std::sync::OnceLock<Box<[u64; 1024]>>,
+}
+
+/// What a [`CharClass`] holds: sorted inclusive ranges, or the characters a
+/// function accepts.
+enum Members {
+    Ranges(&'static [(u32, u32)]),
+    Test(fn(char) -> bool),
+}
+
+impl Members {
+    fn contains(&self, c: u32) -> bool {
+        match self {
+            Members::Ranges(r) => in_ranges(r, c),
+            Members::Test(f) => char::from_u32(c).is_some_and(f),
+        }
+    }
 }
 
 impl CharClass {
     const fn new(ranges: &'static [(u32, u32)]) -> Self {
+        Self::of(Members::Ranges(ranges))
+    }
+
+    const fn of(members: Members) -> Self {
         CharClass {
-            ranges,
+            members,
             bmp: std::sync::OnceLock::new(),
         }
     }
@@ -1569,19 +1595,27 @@ impl CharClass {
     fn contains(&self, c: char) -> bool {
         let c = c as u32;
         if c > 0xffff {
-            return in_ranges(self.ranges, c);
+            return self.members.contains(c);
         }
         let bmp = self.bmp.get_or_init(|| {
             let mut bits = Box::new([0u64; 1024]);
-            for &(a, b) in self.ranges.iter().filter(|r| r.0 <= 0xffff) {
-                for x in a..=b.min(0xffff) {
-                    bits[(x >> 6) as usize] |= 1 << (x & 63);
-                }
+            for x in (0..=0xffff).filter(|&x| self.members.contains(x)) {
+                bits[(x >> 6) as usize] |= 1 << (x & 63);
             }
             bits
         });
         bmp[(c >> 6) as usize] & (1 << (c & 63)) != 0
     }
+}
+
+/// `char::is_alphabetic` (Unicode's Alphabetic property), by a bitmap in the
+/// BMP: the standard library's lookup is a search of a few hundred steps.
+pub fn is_alphabetic(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    static ALPHABETIC: CharClass = CharClass::of(Members::Test(char::is_alphabetic));
+    ALPHABETIC.contains(c)
 }
 
 static ICONS: CharClass = CharClass::new(ICON_RANGES);
@@ -2239,6 +2273,18 @@ mod tests {
                 assert_eq!(printable_run(&b, &mut seen), want, "{b:?}");
                 assert_eq!(seen, classes, "{b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn character_class_bitmaps_match_their_definitions() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(
+                ALPHA.contains(c),
+                in_ranges(ALPHA_RANGES, c as u32),
+                "{c:?}"
+            );
         }
     }
 
