@@ -122,6 +122,7 @@ impl DocFilter for GopherQuality {
         let (mut content, mut content_chars) = (0usize, 0usize);
         let mut alpha_words = 0usize;
         let mut stop_seen: u64 = 0;
+        // Sums, not branches, where words alternate unpredictably.
         for w in &a.words {
             // A table, not a match: the shapes alternate unpredictably.
             let (symbol, alpha) = if w.shape == Shape::Unknown {
@@ -129,15 +130,12 @@ impl DocFilter for GopherQuality {
             } else {
                 KNOWN_KIND[w.shape as usize]
             };
-            if !symbol {
-                content += 1;
-                content_chars += w.chars as usize;
-            }
+            let counted = usize::from(!symbol);
+            content += counted;
+            content_chars += counted * w.chars as usize;
             alpha_words += usize::from(alpha);
             let len = (w.end - w.start) as usize;
-            if let Some(k) = self.stop_words.index(t.as_bytes(), w.start as usize, len) {
-                stop_seen |= 1 << k;
-            }
+            stop_seen |= self.stop_words.bit(t.as_bytes(), w.start as usize, len);
         }
         if c.min_doc_words > 0 && content < c.min_doc_words {
             return 1;
@@ -257,8 +255,6 @@ struct StopWords {
     /// Packed word, its length plus one (0 for an empty slot), index.
     table: [(u64, u8, u8); STOP_SLOTS],
     long: Vec<(Vec<u8>, u8)>,
-    /// Bit `n` set when a stop word has `n` bytes (`n` < 64).
-    lengths: u64,
 }
 
 /// Slots of [`StopWords::table`], twice the 64 words `check` allows.
@@ -269,22 +265,18 @@ impl StopWords {
         let mut sw = StopWords {
             table: [(0, 0, 0); STOP_SLOTS],
             long: Vec::new(),
-            lengths: 0,
         };
         // `check` caps the list at 64 words, one bit each; the first of
         // repeated words keeps its index.
         for (k, w) in words.iter().enumerate().take(64) {
             let (b, k) = (w.as_bytes(), k as u8);
-            if b.len() < 64 {
-                sw.lengths |= 1 << b.len();
-            }
             if b.len() > 8 {
                 if !sw.long.iter().any(|(l, _)| l == b) {
                     sw.long.push((b.to_vec(), k));
                 }
                 continue;
             }
-            let key = pack(b, b, 0);
+            let key = pack(b, 0, b.len());
             let mut slot = Self::slot(key, b.len());
             loop {
                 let (p, n, _) = sw.table[slot];
@@ -305,56 +297,66 @@ impl StopWords {
         ((key ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57) as usize
     }
 
-    /// False when no stop word has `len` bytes.
-    fn may_hold(&self, len: u32) -> bool {
-        len >= 64 || self.lengths & (1 << len) != 0
+    /// The bit of the first stop word equal to the `len` bytes of `text` at
+    /// `start`, or 0. Most words decide by one slot without a branch: a
+    /// word's first slot holds it, or is empty, unless words collide there.
+    #[inline]
+    fn bit(&self, text: &[u8], start: usize, len: usize) -> u64 {
+        let key = pack(text, start, len);
+        let mut slot = Self::slot(key, len);
+        // Longer words than 8 bytes never match a slot (lengths there are at
+        // most 9 with the one added).
+        let (p, n, k) = self.table[slot];
+        let hit = p == key && usize::from(n) == len + 1;
+        let mut found = u64::from(hit) << k;
+        if !hit && n != 0 {
+            loop {
+                slot = (slot + 1) % STOP_SLOTS;
+                let (p, n, k) = self.table[slot];
+                if n == 0 {
+                    break;
+                }
+                if p == key && usize::from(n) == len + 1 {
+                    found = 1 << k;
+                    break;
+                }
+            }
+        }
+        if !self.long.is_empty() && len > 8 {
+            let word = &text[start..start + len];
+            if let Some(&(_, k)) = self.long.iter().find(|(w, _)| w == word) {
+                found = 1 << k;
+            }
+        }
+        found
     }
 
     /// The index of the first stop word equal to the `len` bytes of `text`
     /// at `start`.
-    #[inline]
+    #[cfg(test)]
     fn index(&self, text: &[u8], start: usize, len: usize) -> Option<u32> {
-        if !self.may_hold(len as u32) {
-            return None;
-        }
-        let word = &text[start..start + len];
-        if len > 8 {
-            return self
-                .long
-                .iter()
-                .find(|(w, _)| w == word)
-                .map(|&(_, k)| u32::from(k));
-        }
-        let key = pack(word, text, start);
-        let mut slot = Self::slot(key, len);
-        loop {
-            let (p, n, k) = self.table[slot];
-            if n == 0 {
-                return None;
-            }
-            if p == key && usize::from(n) == len + 1 {
-                return Some(u32::from(k));
-            }
-            slot = (slot + 1) % STOP_SLOTS;
-        }
+        let bit = self.bit(text, start, len);
+        (bit != 0).then(|| bit.trailing_zeros())
     }
 }
 
-/// `word` (at most 8 bytes, found at `start` in `text`) as one integer,
+/// The first `len` bytes (at most 8) at `start` in `text` as one integer,
 /// zero-padded: one load where the text goes on for 8 bytes, else a loop.
-fn pack(word: &[u8], text: &[u8], start: usize) -> u64 {
-    let len = word.len();
-    if let Some(eight) = text.get(start..start + 8) {
-        let v = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
-        return if len == 8 {
-            v
-        } else {
-            v & ((1 << (8 * len)) - 1)
-        };
+#[inline]
+fn pack(text: &[u8], start: usize, len: usize) -> u64 {
+    let len = len.min(8);
+    let mask = if len == 8 {
+        u64::MAX
+    } else {
+        (1 << (8 * len)) - 1
+    };
+    match text.get(start..start + 8) {
+        Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")) & mask,
+        None => text[start..start + len]
+            .iter()
+            .enumerate()
+            .fold(0, |v, (i, &x)| v | u64::from(x) << (8 * i)),
     }
-    word.iter()
-        .enumerate()
-        .fold(0, |v, (i, &x)| v | u64::from(x) << (8 * i))
 }
 
 /// datatrove tests thresholds for truthiness, so `0` turns a rule off.
