@@ -62,9 +62,11 @@ pub struct Ngrams {
     /// While refining, per class of the previous level: the word after its
     /// first occurrence and the class of that longer n-gram.
     first_ext: Vec<(u32, u32)>,
-    /// Sieve bucket of each window while a level is built, then the windows
-    /// the sieve keeps.
+    /// The windows that may repeat while a level is built, then those the
+    /// sieve keeps.
     buckets: Vec<u32>,
+    /// Sieve bucket of each window in `buckets`.
+    hashes: Vec<u32>,
     /// Two bits per sieve bucket: hit once, hit twice or more.
     sieve: Vec<u64>,
     /// Per class: already in datatrove's `unique` set.
@@ -459,17 +461,11 @@ impl Ngrams {
             .find(|&lane| self.id_bits <= lane && n as u32 * lane <= 128)
     }
 
-    /// Classes of the repeated `n`-grams: every window goes through the sieve,
-    /// and the windows it keeps, if they hold no word seen once, through the
-    /// exact table.
+    /// Classes of the repeated `n`-grams: the windows that hold no word seen
+    /// once (the only ones that can repeat; in natural text a small part) go
+    /// through the sieve, and those it keeps through the exact table.
     fn build_level(&mut self, n: usize) {
         let grams = self.ids.len() + 1 - n;
-        // About 8 buckets per window: few windows seen once share a bucket.
-        let mask = (grams * 8).next_power_of_two().max(64) - 1;
-        // Windows holding a word seen once all go to this extra bucket.
-        let unique = mask + 1;
-        fit(&mut self.sieve, unique / 32 + 1);
-        self.sieve.resize(unique / 32 + 1, 0);
         fit_for(&mut self.buckets, grams);
         // One past the last position holding a word seen once.
         let mut after_single = 0;
@@ -482,19 +478,29 @@ impl Ngrams {
             if self.word_count[i + n - 1] == 1 {
                 after_single = i + n;
             }
+            if after_single <= i {
+                self.buckets.push(i as u32);
+            }
+        }
+        // About 8 buckets per window: few windows seen once share a bucket.
+        let windows = self.buckets.len();
+        let mask = (windows * 8).next_power_of_two().max(64) - 1;
+        fit(&mut self.sieve, mask / 32 + 1);
+        self.sieve.resize(mask / 32 + 1, 0);
+        fit_for(&mut self.hashes, windows);
+        for &i in &self.buckets {
+            let i = i as usize;
             let b = window_hash(&self.ids[i..i + n]) as usize & mask;
-            let b = if after_single <= i { b } else { unique };
             let (w, s) = (b / 32, b % 32 * 2);
             let x = self.sieve[w];
             self.sieve[w] = x | 1 << s | (x >> s & 1) << (s + 1);
-            self.buckets.push(b as u32);
+            self.hashes.push(b as u32);
         }
-        self.sieve[unique / 32] = 0;
-        // The windows whose bucket was hit twice, in place of the buckets.
+        // The windows whose bucket was hit twice.
         let mut kept = 0;
-        for i in 0..grams {
-            let b = self.buckets[i] as usize;
-            self.buckets[kept] = i as u32;
+        for k in 0..windows {
+            let b = self.hashes[k] as usize;
+            self.buckets[kept] = self.buckets[k];
             kept += (self.sieve[b / 32] >> (b % 32 * 2 + 1) & 1) as usize;
         }
         self.buckets.truncate(kept);
