@@ -438,8 +438,51 @@ fn push_span(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     }
 }
 
+/// ASCII characters' membership of the affix classes, by code: a table is one
+/// load, where the character lists compile to jump tables.
+static ASCII_AFFIX: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8 as char;
+        t[b] = if punct_char(c) { PUNCT_CLASS } else { 0 }
+            | if quote_char(c) { QUOTE_CLASS } else { 0 }
+            | if currency_char(c) { CURRENCY_CLASS } else { 0 };
+        b += 1;
+    }
+    t
+};
+
+const PUNCT_CLASS: u8 = 1;
+const QUOTE_CLASS: u8 = 2;
+const CURRENCY_CLASS: u8 = 4;
+
+/// Whether `c` is in the affix classes `class` (bits of [`ASCII_AFFIX`]).
+#[inline]
+fn in_affix_class(c: char, class: u8, of: fn(char) -> bool) -> bool {
+    match ASCII_AFFIX.get(c as usize) {
+        Some(&bits) => bits & class != 0,
+        None => of(c),
+    }
+}
+
 /// spaCy's `LIST_PUNCT` characters.
 fn is_punct(c: char) -> bool {
+    in_affix_class(c, PUNCT_CLASS, punct_char)
+}
+
+/// spaCy's `LIST_QUOTES` characters.
+fn is_quote(c: char) -> bool {
+    in_affix_class(c, QUOTE_CLASS, quote_char)
+}
+
+/// Currency symbols that split off after a digit.
+fn is_currency(c: char) -> bool {
+    in_affix_class(c, CURRENCY_CLASS, currency_char)
+}
+
+/// spaCy's `LIST_PUNCT` characters.
+const fn punct_char(c: char) -> bool {
     matches!(
         c,
         '…' | ','
@@ -480,7 +523,7 @@ fn is_punct(c: char) -> bool {
 }
 
 /// spaCy's `LIST_QUOTES` characters.
-fn is_quote(c: char) -> bool {
+const fn quote_char(c: char) -> bool {
     matches!(
         c,
         '\'' | '"'
@@ -568,8 +611,13 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
         // holds; printable ASCII eight bytes at a time, the rest one by one.
         let start = i;
         let mut seen = 0u8;
+        // Where the first byte of class OTHER is.
+        let mut other_at = usize::MAX;
         loop {
-            i += printable_run(&bytes[i..], &mut seen);
+            let mut first_other = usize::MAX;
+            let run = printable_run(&bytes[i..], &mut seen, &mut first_other);
+            other_at = other_at.min(i.saturating_add(first_other));
+            i += run;
             if i == bytes.len() {
                 break;
             }
@@ -585,12 +633,13 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
                 }
                 // Control characters other than white space.
                 class => {
+                    other_at = other_at.min(i);
                     seen |= class;
                     i += 1;
                 }
             }
         }
-        if shortcuts && split_common(text, start, i, seen, out) {
+        if shortcuts && split_common(text, start, i, seen, other_at, out) {
             continue;
         }
         let first = out.len();
@@ -600,10 +649,11 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
 }
 
 /// Length of the run of printable ASCII (`!` to DEL) that starts `b`, adding
-/// the classes of its bytes to `seen`. Eight bytes at a time, without a branch
+/// the classes of its bytes to `seen`, and lowering `first_other` to the
+/// offset of its first byte neither letter nor digit, if any. Eight bytes at a time, without a branch
 /// per byte (SWAR: flags in each byte's top bit). The lowest flagged byte is
 /// exact, as borrows and carries only move toward higher bytes.
-fn printable_run(b: &[u8], seen: &mut u8) -> usize {
+fn printable_run(b: &[u8], seen: &mut u8, first_other: &mut usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut n = 0;
@@ -630,9 +680,16 @@ fn printable_run(b: &[u8], seen: &mut u8) -> usize {
         let y = x | (ONES * 0x20);
         let letters = y.wrapping_add(ONES * 0x1f) & !y.wrapping_add(ONES * 0x05) & run;
         let digits = x.wrapping_add(ONES * 0x50) & !x.wrapping_add(ONES * 0x46) & run;
+        let other = run & !(letters | digits);
         *seen |= if letters != 0 { LETTER } else { 0 }
             | if digits != 0 { DIGIT } else { 0 }
-            | if letters | digits != run { OTHER } else { 0 };
+            | if other != 0 { OTHER } else { 0 };
+        let at = n + (other.trailing_zeros() / 8) as usize;
+        *first_other = if other != 0 {
+            at.min(*first_other)
+        } else {
+            *first_other
+        };
         n += k.min(8);
         if k < 8 {
             return n;
@@ -683,7 +740,14 @@ static BYTE_CLASS: [u8; 256] = {
 /// `1999`), or followed by one suffix mark (`word,` `word.` `1999)`). Returns false, pushing nothing, for any
 /// other chunk, and for chunks that spaCy's special cases could touch, so the
 /// result is always what [`split_chunk`] gives.
-fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Span>) -> bool {
+fn split_common(
+    text: &str,
+    start: usize,
+    end: usize,
+    seen: u8,
+    other_at: usize,
+    out: &mut Vec<Span>,
+) -> bool {
     let b = &text.as_bytes()[start..end];
     let push = |out: &mut Vec<Span>, s: usize, e: usize, shape: Shape| {
         out.push(Span {
@@ -705,6 +769,26 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
             push(out, start, end, shape_of(seen));
         }
         return true;
+    }
+    if other_at == end - 1 && (seen == LETTER | OTHER || seen == DIGIT | OTHER) {
+        // Letters or digits and one ASCII byte after them (`word,` `1999.`),
+        // [`split_marked`]'s commonest case, decided here without a scan.
+        let (core, mark) = (&b[..b.len() - 1], b[b.len() - 1]);
+        let splits = if mark == b'.' {
+            let p = char::from(core[core.len() - 1]);
+            let pp = core
+                .len()
+                .checked_sub(2)
+                .map_or(' ', |k| char::from(core[k]));
+            period_splits(p, pp)
+        } else {
+            is_mark(char::from(mark))
+        };
+        if splits && !special_candidate(core) && !special_candidate(b) {
+            push(out, start, end - 1, shape_of(seen & !OTHER));
+            push(out, end - 1, end, Shape::Punct);
+            return true;
+        }
     }
     if seen & (OTHER | DIGIT) == 0
         && text[start..end]
@@ -737,13 +821,67 @@ fn split_common(text: &str, start: usize, end: usize, seen: u8, out: &mut Vec<Sp
         push(out, start, end, shape);
         return true;
     }
-    split_marked(text, start, end, out) || split_hyphenated(text, start, end, out)
+    split_marked(text, start, end, out)
+        || split_contraction(text, start, end, out)
+        || split_hyphenated(text, start, end, out)
 }
 
-/// Splits `P? core S1? S2?`: ASCII letters or digits between at most one
-/// opening and two closing marks (`(word`, `word,”`, `“1999.”`), each mark one
-/// word. A final period (`word.`) splits after a lower-case letter, a digit or
-/// two capitals, as spaCy's suffix rule has it. Returns false, pushing nothing,
+/// Splits ASCII words joined by one apostrophe (`'` or `’`) as the general
+/// rules do: a special case as listed (`don't`), an English contraction ending
+/// as a word of its own (`John` `'s`, `they` `'re`), anything else whole
+/// (`O'Brien`). Returns false, pushing nothing, for any other chunk, or when
+/// the word before the ending may be a special case.
+fn split_contraction(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
+    let b = &text.as_bytes()[start..end];
+    let x = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let apostrophe = match &b[x..] {
+        [b'\'', ..] => 1,
+        [0xe2, 0x80, 0x99, ..] => 3,
+        _ => return false,
+    };
+    let y = b[x + apostrophe..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    if x == 0 || y == 0 || x + apostrophe + y != b.len() {
+        return false;
+    }
+    if special_candidate(b) {
+        let first = out.len();
+        if push_special(text, start, end, out) {
+            merge_exceptions(text, first, out);
+            return true;
+        }
+    }
+    let Some(ending) = contraction_len(&text[start..end]) else {
+        // Nothing splits at an apostrophe between letters.
+        out.push(Span {
+            start: start as u32,
+            end: end as u32,
+            chars: (x + 1 + y) as u32,
+            shape: Shape::Unknown,
+        });
+        return true;
+    };
+    let cut = end - ending;
+    if special_candidate(&b[..cut - start]) {
+        return false;
+    }
+    out.push(Span {
+        start: start as u32,
+        end: cut as u32,
+        chars: (cut - start) as u32,
+        shape: Shape::Letters,
+    });
+    push_span(text, cut, end, out);
+    true
+}
+
+/// Splits `P? core S1? S2?`: digits, or a word (ASCII letters and characters
+/// of other scripts that start no affix rule), between at most one opening and
+/// two closing marks (`(word`, `word,”`, `“1999.”`, `«слово»,`), each mark one
+/// word. A final period (`word.`) splits as [`period_splits`] says, after a
+/// lower-case letter, a digit or two capitals. Returns false, pushing nothing,
 /// for any other chunk, or when a special case could apply to any string the
 /// general rules would look up (every run of pieces, and the core).
 fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bool {
@@ -761,11 +899,33 @@ fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bo
     }
     let core_start = pos;
     let kind = BYTE_CLASS[usize::from(*b.get(pos).unwrap_or(&b' '))];
-    if kind != LETTER && kind != DIGIT {
-        return false;
+    // Digits, or a word: ASCII letters and characters of other scripts that
+    // start no affix rule.
+    let mut other_script = false;
+    match kind {
+        DIGIT => {
+            while pos < b.len() && BYTE_CLASS[usize::from(b[pos])] == DIGIT {
+                pos += 1;
+            }
+        }
+        LETTER | NON_ASCII => loop {
+            while pos < b.len() && BYTE_CLASS[usize::from(b[pos])] == LETTER {
+                pos += 1;
+            }
+            if pos == b.len() || BYTE_CLASS[usize::from(b[pos])] != NON_ASCII {
+                break;
+            }
+            let c = next_char(s, pos);
+            if !affix_free(c) {
+                break;
+            }
+            other_script = true;
+            pos += c.len_utf8();
+        },
+        _ => return false,
     }
-    while pos < b.len() && BYTE_CLASS[usize::from(b[pos])] == kind {
-        pos += 1;
+    if pos == core_start {
+        return false;
     }
     let core = (core_start, pos);
     n += 1;
@@ -775,12 +935,13 @@ fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bo
             break;
         }
         let len = if b[pos] == b'.' && k == 0 {
-            let (p, pp) = (b[pos - 1], b[pos.saturating_sub(2)]);
-            let pp_upper = pos - core.0 >= 2 && pp.is_ascii_uppercase();
-            if !(p.is_ascii_lowercase()
-                || p.is_ascii_digit()
-                || (p.is_ascii_uppercase() && pp_upper))
-            {
+            let p = prev_char(s, pos);
+            let pp = if pos - core.0 > p.len_utf8() {
+                prev_char(s, pos - p.len_utf8())
+            } else {
+                ' '
+            };
+            if !period_splits(p, pp) {
                 return false;
             }
             1
@@ -805,13 +966,17 @@ fn split_marked(text: &str, start: usize, end: usize, out: &mut Vec<Span>) -> bo
     for i in 0..n {
         let (a, z) = (cuts[i], cuts[i + 1]);
         let is_core = a == core.0;
+        if is_core && other_script {
+            push_span(text, start + a, start + z, out);
+            continue;
+        }
         out.push(Span {
             start: (start + a) as u32,
             end: (start + z) as u32,
             chars: if is_core { (z - a) as u32 } else { 1 },
             shape: match (is_core, kind) {
-                (true, LETTER) => Shape::Letters,
-                (true, _) => Shape::Digits,
+                (true, DIGIT) => Shape::Digits,
+                (true, _) => Shape::Letters,
                 (false, _) if b[a].is_ascii() => Shape::Punct,
                 (false, _) => Shape::Unknown,
             },
@@ -997,17 +1162,7 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
                 } else {
                     ' '
                 };
-                let after_lower = p.is_ascii_digit()
-                    || is_lower(p)
-                    || p == '…'
-                    || is_punct(p)
-                    || is_quote(p)
-                    || matches!(p, '|' | '\\' | '%' | '²' | '-' | '+');
-                if after_lower || (ALPHA_UPPER.contains(p) && ALPHA_UPPER.contains(pp)) {
-                    1
-                } else {
-                    0
-                }
+                usize::from(period_splits(p, pp))
             } else if is_currency(c) || c == '+' {
                 // Currency and `+` end a token only after a digit (`5$`, `18+`).
                 if prev_char(text, end - c.len_utf8()).is_ascii_digit() {
@@ -1040,6 +1195,19 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Span>
     for &(s, e) in suffixes[..n_suf].iter().rev() {
         push_span(text, s, e, out);
     }
+}
+
+/// Whether a final period splits off after `p` (and `pp` before it, a space
+/// at the start): after a lower-case letter, a digit, punctuation and a few
+/// symbols, or after two capitals.
+fn period_splits(p: char, pp: char) -> bool {
+    let after_lower = p.is_ascii_digit()
+        || is_lower(p)
+        || p == '…'
+        || is_punct(p)
+        || is_quote(p)
+        || matches!(p, '|' | '\\' | '%' | '²' | '-' | '+');
+    after_lower || (ALPHA_UPPER.contains(p) && ALPHA_UPPER.contains(pp))
 }
 
 /// Bytes of the ellipsis (`..`+ or a run of `…`) at the start of `s`.
@@ -1093,8 +1261,21 @@ fn unit_len(s: &str) -> Option<usize> {
     // last digit.
     let digit = s.bytes().rposition(|b| b.is_ascii_digit())?;
     let unit = &s[digit + 1..];
-    (!unit.is_empty() && UNITS.contains(&unit)).then_some(unit.len())
+    // Most strings after a digit start with no unit's first byte.
+    let first = *unit.as_bytes().first()?;
+    (UNIT_FIRST_BYTES[usize::from(first)] && UNITS.contains(&unit)).then_some(unit.len())
 }
+
+/// The first bytes of [`UNITS`].
+static UNIT_FIRST_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < UNITS.len() {
+        t[UNITS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// spaCy's English unit suffixes, longest first.
 #[rustfmt::skip]
@@ -1108,7 +1289,7 @@ static UNITS: &[&str] = &[
     "كغ", "كم", "م²", "م³", "مم", "%", "G", "K", "M", "T", "g", "m", "t", "г", "м", "م"
 ];
 
-fn is_currency(c: char) -> bool {
+const fn currency_char(c: char) -> bool {
     matches!(
         c,
         '$' | '£' | '€' | '¥' | '₹' | '₽' | '₩' | '¢' | '฿' | '₪' | '₫' | '₴' | '₺' | '₿'
@@ -1210,15 +1391,16 @@ fn special(s: &str) -> Option<Special> {
 #[inline]
 fn special_candidate(s: &[u8]) -> bool {
     !s.is_empty() && s.len() <= SPECIAL_MAX_LEN && {
-        let bit = special_filter_bit(s);
-        SPECIAL_FILTER[bit / 64] & (1 << (bit % 64)) != 0
+        // Both bits tested without a branch between them.
+        let [a, b] = special_filter_bits(s);
+        (SPECIAL_FILTER[a / 64] >> (a % 64)) & (SPECIAL_FILTER[b / 64] >> (b % 64)) & 1 != 0
     }
 }
 
 /// No special case is longer (in bytes).
 const SPECIAL_MAX_LEN: usize = 16;
 
-/// Bits set at [`special_filter_bit`] of every special case, computed at build
+/// Bits set at [`special_filter_bits`] of every special case, computed at build
 /// time.
 static SPECIAL_FILTER: [u64; 1024] = {
     let mut filter = [0u64; 1024];
@@ -1230,22 +1412,24 @@ static SPECIAL_FILTER: [u64; 1024] = {
             SPLITS[i - EXCEPTIONS.len()].0.as_bytes()
         };
         assert!(!s.is_empty() && s.len() <= SPECIAL_MAX_LEN);
-        let bit = special_filter_bit(s);
-        filter[bit / 64] |= 1 << (bit % 64);
+        let [a, b] = special_filter_bits(s);
+        filter[a / 64] |= 1 << (a % 64);
+        filter[b / 64] |= 1 << (b % 64);
         i += 1;
     }
     filter
 };
 
-/// A filter position from the length and the first two and last two bytes,
-/// which tell almost every word from the thousand special cases.
-const fn special_filter_bit(s: &[u8]) -> usize {
+/// Two filter positions (a Bloom filter's two hashes) from the length and the
+/// first two and last two bytes, which tell almost every word from the
+/// thousand special cases: with one position, one word in fifty passed.
+const fn special_filter_bits(s: &[u8]) -> [usize; 2] {
     let n = s.len();
     let second = if n > 1 { s[1] } else { s[0] };
     let before_last = if n > 1 { s[n - 2] } else { s[0] };
-    let edges = u32::from_le_bytes([s[0], second, before_last, s[n - 1]]);
-    let h = (edges ^ ((n as u32) << 27)).wrapping_mul(0x9e37_79b1);
-    (h >> 16) as usize
+    let edges = u32::from_le_bytes([s[0], second, before_last, s[n - 1]]) as u64;
+    let h = (edges | (n as u64) << 32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    [(h >> 48) as usize, (h >> 32) as usize & 0xffff]
 }
 
 /// spaCy's special cases, by hash.
@@ -2220,6 +2404,11 @@ mod tests {
             "¿",
             "（",
             "」",
+            "ООН",
+            "Ü",
+            "ß",
+            "²",
+            "ვაჟი",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |m: usize| {
@@ -2269,9 +2458,18 @@ mod tests {
                 let classes = b[..want]
                     .iter()
                     .fold(0, |s, &c| s | BYTE_CLASS[usize::from(c)]);
-                let mut seen = 0;
-                assert_eq!(printable_run(&b, &mut seen), want, "{b:?}");
+                let other = b[..want]
+                    .iter()
+                    .position(|&c| BYTE_CLASS[usize::from(c)] == OTHER)
+                    .unwrap_or(usize::MAX);
+                let (mut seen, mut first_other) = (0, usize::MAX);
+                assert_eq!(
+                    printable_run(&b, &mut seen, &mut first_other),
+                    want,
+                    "{b:?}"
+                );
                 assert_eq!(seen, classes, "{b:?}");
+                assert_eq!(first_other, other, "{b:?}");
             }
         }
     }
@@ -2285,6 +2483,9 @@ mod tests {
                 in_ranges(ALPHA_RANGES, c as u32),
                 "{c:?}"
             );
+            assert_eq!(is_punct(c), punct_char(c), "{c:?}");
+            assert_eq!(is_quote(c), quote_char(c), "{c:?}");
+            assert_eq!(is_currency(c), currency_char(c), "{c:?}");
         }
     }
 
@@ -2296,6 +2497,35 @@ mod tests {
                 assert_shapes_hold(&t);
             }
         }
+    }
+
+    #[test]
+    fn contractions_split_as_the_general_rules_do() {
+        // Special cases (`don't`, `y'all`), endings (`'s` `n't` `'ll`, any
+        // case), words before them that are special cases (`Cannot's`), and
+        // apostrophes that split nothing (`O'Brien`).
+        let before = [
+            "John", "it", "do", "don", "ca", "I", "we", "they", "O", "rock", "n", "DON", "Is",
+            "you", "ai", "wo", "sha", "y", "shouldn", "Cannot", "dont", "Mr", "a", "US",
+        ];
+        let after = [
+            "s", "S", "t", "T", "re", "RE", "ll", "Ll", "ve", "d", "D", "m", "M", "Brien", "n",
+            "clock", "all", "em", "cause", "nuff", "bout", "ts", "st",
+        ];
+        let mut checked = 0;
+        for x in before {
+            for apostrophe in ["'", "’"] {
+                for y in after {
+                    for (open, close) in [("", ""), ("(", ""), ("", ","), ("“", "”.")] {
+                        let t = format!("{open}{x}{apostrophe}{y}{close}");
+                        assert_eq!(split(&t, true), split(&t, false), "{t:?}");
+                        assert_shapes_hold(&t);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, before.len() * 2 * after.len() * 4);
     }
 
     #[test]
