@@ -701,11 +701,17 @@ fn printable_run(b: &[u8], seen: &mut u8, first_other: &mut usize) -> usize {
 /// non-ASCII character `c`. (The other triggers are ASCII punctuation, digits
 /// and the contraction quotes.)
 fn affix_free(c: char) -> bool {
-    !(is_punct(c)
+    static TRIGGERS: CharClass = CharClass::of(Members::Test(affix_trigger));
+    !TRIGGERS.contains(c)
+}
+
+/// The characters [`affix_free`] rules out, by their lists.
+fn affix_trigger(c: char) -> bool {
+    is_punct(c)
         || is_quote(c)
         || is_currency(c)
         || matches!(c, '§' | '—' | '–')
-        || ICONS.contains(c))
+        || ICONS.contains(c)
 }
 
 /// Byte classes for the word split's scan: ASCII white space, letters, digits,
@@ -1250,7 +1256,7 @@ fn contraction_len(s: &str) -> Option<usize> {
             && s[..s.len() - n]
                 .chars()
                 .next_back()
-                .is_some_and(char::is_alphabetic))
+                .is_some_and(is_alphabetic))
         .then_some(n)
     })
 }
@@ -2484,6 +2490,7 @@ mod tests {
                 "{c:?}"
             );
             assert_eq!(is_punct(c), punct_char(c), "{c:?}");
+            assert_eq!(affix_free(c), !affix_trigger(c), "{c:?}");
             assert_eq!(is_quote(c), quote_char(c), "{c:?}");
             assert_eq!(is_currency(c), currency_char(c), "{c:?}");
         }
