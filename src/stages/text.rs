@@ -591,6 +591,12 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
     let mut i = 0;
     // Rust's `char::is_whitespace`, with ASCII decided by the byte table.
     let space_at = |i: usize| {
+        let lead = bytes[i];
+        if !SPACE_LEAD[usize::from(lead)] {
+            // No white space character starts with this byte: skip the
+            // character by its length alone.
+            return (false, utf8_len(lead));
+        }
         let c = next_char(text, i);
         (c.is_whitespace(), c.len_utf8())
     };
@@ -613,7 +619,7 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
         let mut seen = 0u8;
         // Where the first byte of class OTHER is.
         let mut other_at = usize::MAX;
-        loop {
+        'chunk: loop {
             let mut first_other = usize::MAX;
             let run = printable_run(&bytes[i..], &mut seen, &mut first_other);
             other_at = other_at.min(i.saturating_add(first_other));
@@ -624,12 +630,18 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
             match BYTE_CLASS[usize::from(bytes[i])] {
                 SPACE => break,
                 NON_ASCII => {
-                    let (space, n) = space_at(i);
-                    if space {
-                        break;
-                    }
+                    // A run of non-ASCII characters, one by one.
                     seen |= NON_ASCII;
-                    i += n;
+                    loop {
+                        let (space, n) = space_at(i);
+                        if space {
+                            break 'chunk;
+                        }
+                        i += n;
+                        if i == bytes.len() || bytes[i] < 0x80 {
+                            break;
+                        }
+                    }
                 }
                 // Control characters other than white space.
                 class => {
@@ -650,8 +662,8 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
 
 /// Length of the run of printable ASCII (`!` to DEL) that starts `b`, adding
 /// the classes of its bytes to `seen`, and lowering `first_other` to the
-/// offset of its first byte neither letter nor digit, if any. Eight bytes at a time, without a branch
-/// per byte (SWAR: flags in each byte's top bit). The lowest flagged byte is
+/// offset of its first byte neither letter nor digit, if any. Eight bytes at
+/// a time, without a branch per byte (SWAR: flags in each byte's top bit). The lowest flagged byte is
 /// exact, as borrows and carries only move toward higher bytes.
 fn printable_run(b: &[u8], seen: &mut u8, first_other: &mut usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -712,6 +724,20 @@ fn affix_trigger(c: char) -> bool {
         || is_currency(c)
         || matches!(c, '§' | '—' | '–')
         || ICONS.contains(c)
+}
+
+/// The bytes that start a non-ASCII white space character (U+0085, U+00A0,
+/// U+1680, U+2000 to U+205F, U+3000).
+static SPACE_LEAD: [bool; 256] = byte_set(&[0xc2, 0xe1, 0xe2, 0xe3]);
+
+/// Bytes of the UTF-8 sequence that starts with `lead` (of valid text).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..0x80 => 1,
+        0x80..0xe0 => 2,
+        0xe0..0xf0 => 3,
+        _ => 4,
+    }
 }
 
 /// Byte classes for the word split's scan: ASCII white space, letters, digits,
@@ -2476,6 +2502,73 @@ mod tests {
                 );
                 assert_eq!(seen, classes, "{b:?}");
                 assert_eq!(first_other, other, "{b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_end_at_every_kind_of_white_space() {
+        // The split of a text is the split of each of its white-space
+        // separated chunks alone, whatever the white space is.
+        let spaces: Vec<char> = (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert!(spaces.len() > 20);
+        let others = [
+            "a", "word", "1999", "é", "жук", "中文", ",", "\"", "’", "don't", "x.", "\u{85}x",
+            "\u{80}", "\u{1c}",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut t = String::new();
+            for _ in 0..next(12) {
+                if next(3) == 0 {
+                    t.push(spaces[next(spaces.len())]);
+                } else {
+                    t.push_str(others[next(others.len())]);
+                }
+            }
+            let mut want = Vec::new();
+            let mut at = 0;
+            for chunk in t.split(char::is_whitespace) {
+                let mut words = Vec::new();
+                split_words(chunk, &mut words);
+                want.extend(
+                    words
+                        .iter()
+                        .map(|w| (w.start as usize + at, w.end as usize + at)),
+                );
+                at += chunk.len()
+                    + t[at + chunk.len()..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8);
+            }
+            let mut got = Vec::new();
+            split_words(&t, &mut got);
+            let got: Vec<_> = got
+                .iter()
+                .map(|w| (w.start as usize, w.end as usize))
+                .collect();
+            assert_eq!(got, want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn white_space_starts_with_its_lead_bytes() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            assert_eq!(utf8_len(lead), c.len_utf8(), "{c:?}");
+            if c.is_whitespace() {
+                assert!(SPACE_LEAD[usize::from(lead)], "{c:?}");
             }
         }
     }
