@@ -195,7 +195,8 @@ impl DocFilter for GopherQuality {
 }
 
 /// Whether every character of `word` is punctuation (a "symbol" word), and
-/// whether any is alphabetic; ASCII words are decided by a byte table.
+/// whether any is alphabetic (a letter, as Python's `isalpha` has it); ASCII
+/// words are decided by a byte table.
 fn word_kind(word: &str) -> (bool, bool) {
     let (mut all, mut any) = (PUNCT | ALPHA, 0);
     for &b in word.as_bytes() {
@@ -209,7 +210,7 @@ fn word_kind(word: &str) -> (bool, bool) {
     // No punctuation character is alphabetic, so the first letter decides both.
     let mut symbol = true;
     for ch in word.chars() {
-        if text::is_alphabetic(ch) {
+        if text::is_letter(ch) {
             return (false, true);
         }
         symbol &= text::is_punctuation(ch);
@@ -400,7 +401,10 @@ mod tests {
         let punctuation = (0..=0x10ffff)
             .filter_map(char::from_u32)
             .filter(|&c| text::is_punctuation(c));
-        assert_eq!(punctuation.clone().filter(|c| c.is_alphabetic()).count(), 0);
+        assert_eq!(
+            punctuation.clone().filter(|&c| text::is_letter(c)).count(),
+            0
+        );
         assert!(punctuation.count() > 250);
     }
 
@@ -413,15 +417,30 @@ mod tests {
 
     #[test]
     fn word_kinds_match_the_character_rules() {
-        for w in [
-            "word", "...", "#", "a.", "", "—", "«»", "naïve", "٣", "x1", "1", "\u{7f}",
+        // Python's `isalpha`: letters only, not letter numbers or marks.
+        for (w, alpha) in [
+            ("word", true),
+            ("...", false),
+            ("#", false),
+            ("a.", true),
+            ("", false),
+            ("—", false),
+            ("«»", false),
+            ("naïve", true),
+            ("٣", false),
+            ("x1", true),
+            ("1", false),
+            ("\u{7f}", false),
+            ("жук", true),
+            ("中", true),
+            ("ǅ", true),
+            ("ʰ", true),
+            ("Ⓐ", false),
+            ("Ⅻ", false),
+            ("\u{93e}", false),
+            ("𝐀", true),
         ] {
             let symbol = w.chars().all(text::is_punctuation);
-            let alpha = w.chars().any(char::is_alphabetic);
-            assert!(
-                w.chars()
-                    .all(|c| text::is_alphabetic(c) == c.is_alphabetic())
-            );
             assert_eq!(word_kind(w), (symbol, alpha), "{w:?}");
         }
     }
