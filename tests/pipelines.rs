@@ -391,3 +391,48 @@ fn a_presharded_rank_given_nothing_finishes_and_the_job_completes() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", util::text(&o));
 }
+
+#[test]
+fn sql_filters_on_the_language_score() {
+    let Some(model) = util::shared("models/lid.176.ftz") else {
+        eprintln!("SHARDWISE_SHARED unset, so no language model: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wet = util::repo().join("examples/data/CC-SAMPLE-2024-22-00000.warc.wet.gz");
+    let run = |stages: &str| {
+        let p = dir.path().join("p.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "version = 1\n[input]\npaths = [{wet:?}]\n\
+                 [[stage]]\nkind = \"language\"\nmodel = {model:?}\nlanguages = []\n\
+                 {stages}[output]\nuri = \"unused\"\n"
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join(format!("out-{}", stages.len()));
+        let o = util::run_in(
+            &util::repo(),
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--progress-secs",
+                "0",
+            ],
+        );
+        (o.status.success(), util::text(&o))
+    };
+    let (ok, all) = run("[[stage]]\nkind = \"sql\"\nwhere = \"language_score > 0.9\"\n");
+    assert!(ok, "{all}");
+    let stdout = all.split("--- stderr").next().unwrap();
+    let (docs_in, docs_out) = (
+        util::step_docs(stdout, "sql", 1),
+        util::step_docs(stdout, "sql", 2),
+    );
+    // Some documents are identified with less confidence than that, most are not.
+    assert!(0 < docs_out && docs_out < docs_in, "{all}");
+    assert!(all.contains("sql=") && docs_in > 50, "{all}");
+}

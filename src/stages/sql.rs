@@ -1,12 +1,16 @@
 //! `sql`: keeps the rows for which a DataFusion SQL predicate is true.
 //!
-//! The predicate is parsed and planned once, against the document schema, and then
-//! evaluated on each batch as a vectorised physical expression: no per-document
-//! interpretation. Rows where it is false or NULL are dropped, as in SQL's `WHERE`.
+//! The predicate is checked at config time against the document schema plus
+//! the columns stages add (`language_score`), then planned once per batch
+//! schema (in practice once: the stages before it give every batch the same
+//! columns) and evaluated on each batch as a vectorised physical expression:
+//! no per-document interpretation. Rows where it is false or NULL are dropped,
+//! as in SQL's `WHERE`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::DFSchema;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::SessionContext;
@@ -16,7 +20,8 @@ use crate::error::Error;
 
 crate::config_struct! {
     /// Keeps documents matching a SQL predicate over the batch's columns
-    /// (`id`, `text`, `doc_key`, `url`, `date`, `language`, `metadata`).
+    /// (`id`, `text`, `doc_key`, `url`, `date`, `language`, `metadata`, and
+    /// `language_score` after a `language` stage).
     pub struct SqlConfig {
         /// The predicate, as in a `WHERE` clause:
         /// `length(text) > 200 AND url NOT LIKE '%/tag/%'`.
@@ -24,11 +29,24 @@ crate::config_struct! {
     }
 }
 
-/// Plans the predicate against the document schema.
-fn plan(sql: &str) -> Result<Arc<dyn PhysicalExpr>, String> {
+/// The columns a predicate may name: the document's and those stages add.
+fn checked_schema() -> Schema {
+    let document = crate::document::schema();
+    let added = [super::language::score_field()];
+    Schema::new(
+        document
+            .fields()
+            .iter()
+            .cloned()
+            .chain(added.map(Arc::new))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Plans the predicate against `schema`.
+fn plan(sql: &str, schema: &Schema) -> Result<Arc<dyn PhysicalExpr>, String> {
     let ctx = SessionContext::new();
-    let schema = DFSchema::try_from(crate::document::schema().as_ref().clone())
-        .map_err(|e| e.to_string())?;
+    let schema = DFSchema::try_from(schema.clone()).map_err(|e| e.to_string())?;
     let expr = ctx
         .parse_sql_expr(sql, &schema)
         .map_err(|e| e.to_string())?;
@@ -46,7 +64,7 @@ impl StageConfigure for SqlConfig {
     const KIND: &'static str = "sql";
 
     fn check(&self) -> Vec<(String, String)> {
-        match plan(&self.r#where) {
+        match plan(&self.r#where, &checked_schema()) {
             Ok(_) => Vec::new(),
             Err(e) => vec![(
                 "where".into(),
@@ -56,9 +74,13 @@ impl StageConfigure for SqlConfig {
     }
 
     fn build(&self, ctx: &StageContext) -> Result<Box<dyn Stage>, Error> {
-        let predicate = plan(&self.r#where)
+        plan(&self.r#where, &checked_schema())
             .map_err(|e| ctx.invalid("where", format!("invalid predicate: {}", first_line(&e))))?;
-        Ok(Box::new(Sql { predicate }))
+        Ok(Box::new(Sql {
+            sql: self.r#where.clone(),
+            index: ctx.index,
+            plans: Mutex::new(Vec::new()),
+        }))
     }
 }
 
@@ -68,7 +90,35 @@ fn first_line(s: &str) -> &str {
 
 /// The runtime of `sql`.
 pub struct Sql {
-    predicate: Arc<dyn PhysicalExpr>,
+    sql: String,
+    /// Where the stage sits in the pipeline, for messages.
+    index: usize,
+    /// The predicate planned for each batch schema seen: a column's position
+    /// depends on the columns before it.
+    plans: Mutex<Vec<(SchemaRef, Arc<dyn PhysicalExpr>)>>,
+}
+
+impl Sql {
+    /// The predicate planned for `schema`; an error names the columns the
+    /// batches have, as a predicate can name a column only some stage adds.
+    fn predicate(&self, schema: &SchemaRef) -> Result<Arc<dyn PhysicalExpr>, Error> {
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, p)) = plans.iter().find(|(s, _)| s == schema) {
+            return Ok(p.clone());
+        }
+        let predicate = plan(&self.sql, schema).map_err(|e| {
+            let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            crate::error::ConfigError::msg(format!(
+                "stage[{}].where: invalid predicate for these batches (columns {}): {} \
+                 (`language_score` needs a `language` stage before this one)",
+                self.index,
+                columns.join(", "),
+                first_line(&e)
+            ))
+        })?;
+        plans.push((schema.clone(), predicate.clone()));
+        Ok(predicate)
+    }
 }
 
 impl Stage for Sql {
@@ -78,7 +128,7 @@ impl Stage for Sql {
 
     fn apply(&self, batch: &RecordBatch) -> Result<Output, Error> {
         let value = self
-            .predicate
+            .predicate(&batch.schema())?
             .evaluate(batch)
             .and_then(|v| v.into_array(batch.num_rows()))
             .map_err(|e| Error::internal(format!("sql predicate failed on a batch: {e}")))?;
@@ -128,6 +178,66 @@ mod tests {
             panic!()
         };
         assert_eq!(v, vec![0, 1, 1, 1]);
+    }
+
+    fn verdicts(stage: &dyn Stage, batch: &RecordBatch) -> Result<Vec<u8>, Error> {
+        match stage.apply(batch)? {
+            Output::Verdicts(v) => Ok(v),
+            _ => panic!("sql gives verdicts"),
+        }
+    }
+
+    #[test]
+    fn predicates_can_use_the_language_score() {
+        let mut b = BatchBuilder::new(0, "s");
+        for text in ["a", "b", "c"] {
+            b.push(&DocRef {
+                text,
+                ..Default::default()
+            });
+        }
+        let plain = b.flush();
+        let scores: arrow::array::ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![
+            Some(0.9),
+            Some(0.5),
+            None,
+        ]));
+        let scored = crate::document::with_columns(
+            &plain,
+            [(super::super::language::score_field(), scores)],
+        )
+        .unwrap();
+        let cfg = SqlConfig {
+            r#where: "language_score > 0.65 OR text = 'b'".into(),
+        };
+        assert!(cfg.check().is_empty(), "{:?}", cfg.check());
+        let stores = crate::store::Stores::new();
+        let stage = cfg
+            .build(&StageContext {
+                index: 3,
+                stores: &stores,
+            })
+            .unwrap();
+        assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
+        // Again, planned once for this schema.
+        assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
+        // Without a `language` stage before, the batches lack the column.
+        let err = verdicts(stage.as_ref(), &plain).unwrap_err().to_string();
+        assert!(err.contains("stage[3].where"), "{err}");
+        assert!(err.contains("language_score"), "{err}");
+        assert!(err.contains("columns id, text, doc_key"), "{err}");
+        // A document-only predicate works on both.
+        let cfg = SqlConfig {
+            r#where: "text <> 'a'".into(),
+        };
+        let stage = cfg
+            .build(&StageContext {
+                index: 0,
+                stores: &stores,
+            })
+            .unwrap();
+        assert_eq!(verdicts(stage.as_ref(), &plain).unwrap(), vec![1, 0, 0]);
+        assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![1, 0, 0]);
     }
 
     #[test]
