@@ -49,6 +49,21 @@ pub fn step_docs(stdout: &str, step: &str, column: usize) -> u64 {
         .unwrap_or_else(|| panic!("no `{step}` row in the stats table: {stdout}"))
 }
 
+/// `shardwise run <pipeline> --out <out>` in the repository, quietly.
+pub fn run_pipeline(pipeline: &Path, out: &Path) -> Output {
+    run_in(
+        &repo(),
+        &[
+            "run",
+            pipeline.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--progress-secs",
+            "0",
+        ],
+    )
+}
+
 /// Stdout and stderr as one readable string, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(

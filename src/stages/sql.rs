@@ -164,20 +164,22 @@ mod tests {
             });
         }
         let batch = b.flush();
+        let stage = build("length(text) > 10 AND url NOT LIKE '%/tag/%'", 0);
+        assert_eq!(verdicts(stage.as_ref(), &batch).unwrap(), vec![0, 1, 1, 1]);
+    }
+
+    /// The stage for `sql`, as `stage[index]` of a pipeline.
+    fn build(sql: &str, index: usize) -> Box<dyn Stage> {
+        let stores = crate::store::Stores::new();
         let cfg = SqlConfig {
-            r#where: "length(text) > 10 AND url NOT LIKE '%/tag/%'".into(),
+            r#where: sql.into(),
         };
-        let stages = crate::store::Stores::new();
-        let stage = cfg
-            .build(&StageContext {
-                index: 0,
-                stores: &stages,
-            })
-            .unwrap();
-        let Output::Verdicts(v) = stage.apply(&batch).unwrap() else {
-            panic!()
-        };
-        assert_eq!(v, vec![0, 1, 1, 1]);
+        assert!(cfg.check().is_empty(), "{:?}", cfg.check());
+        cfg.build(&StageContext {
+            index,
+            stores: &stores,
+        })
+        .unwrap()
     }
 
     fn verdicts(stage: &dyn Stage, batch: &RecordBatch) -> Result<Vec<u8>, Error> {
@@ -207,17 +209,7 @@ mod tests {
             [(super::super::language::score_field(), scores)],
         )
         .unwrap();
-        let cfg = SqlConfig {
-            r#where: "language_score > 0.65 OR text = 'b'".into(),
-        };
-        assert!(cfg.check().is_empty(), "{:?}", cfg.check());
-        let stores = crate::store::Stores::new();
-        let stage = cfg
-            .build(&StageContext {
-                index: 3,
-                stores: &stores,
-            })
-            .unwrap();
+        let stage = build("language_score > 0.65 OR text = 'b'", 3);
         assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
         // Again, planned once for this schema.
         assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
@@ -227,15 +219,7 @@ mod tests {
         assert!(err.contains("language_score"), "{err}");
         assert!(err.contains("columns id, text, doc_key"), "{err}");
         // A document-only predicate works on both.
-        let cfg = SqlConfig {
-            r#where: "text <> 'a'".into(),
-        };
-        let stage = cfg
-            .build(&StageContext {
-                index: 0,
-                stores: &stores,
-            })
-            .unwrap();
+        let stage = build("text <> 'a'", 0);
         assert_eq!(verdicts(stage.as_ref(), &plain).unwrap(), vec![1, 0, 0]);
         assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![1, 0, 0]);
     }

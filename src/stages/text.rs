@@ -2387,6 +2387,17 @@ mod tests {
         out.iter().map(|w| (w.start, w.end, w.chars)).collect()
     }
 
+    /// A xorshift generator from `seed`: each call gives a number below its
+    /// argument.
+    fn rng(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        }
+    }
+
     /// Chunks made of pieces that exercise every shortcut and its limits.
     fn generated_chunks(n: usize) -> Vec<String> {
         const PIECES: &[&str] = &[
@@ -2468,13 +2479,7 @@ mod tests {
             "²",
             "ვაჟი",
         ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |m: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % m as u64) as usize
-        };
+        let mut next = rng(0x2545_f491_4f6c_dd1d);
         (0..n)
             .map(|_| {
                 let k = 1 + next(4);
@@ -2500,18 +2505,11 @@ mod tests {
 
     #[test]
     fn printable_runs_and_their_classes_match_the_byte_table() {
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = rng(0x9e37_79b9_7f4a_7c15);
         let alphabet = b"aZm09 \t\n!~\x7f\x01\x1f@[`{\xc3\xa9";
         for len in 0..40 {
             for _ in 0..200 {
-                let b: Vec<u8> = (0..len)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        alphabet[(state % alphabet.len() as u64) as usize]
-                    })
-                    .collect();
+                let b: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
                 let want = b.iter().take_while(|&&c| c > b' ' && c.is_ascii()).count();
                 let classes = b[..want]
                     .iter()
@@ -2545,13 +2543,7 @@ mod tests {
             "a", "word", "1999", "é", "жук", "中文", ",", "\"", "’", "don't", "x.", "\u{85}x",
             "\u{80}", "\u{1c}",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |m: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % m as u64) as usize
-        };
+        let mut next = rng(0x9e37_79b9_7f4a_7c15);
         for _ in 0..3000 {
             let mut t = String::new();
             for _ in 0..next(12) {
