@@ -211,8 +211,16 @@ mod tests {
         .unwrap();
         let stage = build("language_score > 0.65 OR text = 'b'", 3);
         assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
-        // Again, planned once for this schema.
-        assert_eq!(verdicts(stage.as_ref(), &scored).unwrap(), vec![0, 0, 1]);
+        // Again, from the plan made for this schema.
+        let sql = Sql {
+            sql: "language_score > 0.65".into(),
+            index: 3,
+            plans: Mutex::new(Vec::new()),
+        };
+        for _ in 0..3 {
+            assert_eq!(verdicts(&sql, &scored).unwrap(), vec![0, 1, 1]);
+        }
+        assert_eq!(sql.plans.lock().unwrap().len(), 1);
         // Without a `language` stage before, the batches lack the column.
         let err = verdicts(stage.as_ref(), &plain).unwrap_err().to_string();
         assert!(err.contains("stage[3].where"), "{err}");

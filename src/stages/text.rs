@@ -1831,15 +1831,22 @@ pub fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    static LETTERS: CharClass = CharClass::of(Members::Test(letter_by_category));
+    static LETTERS: LazyLock<CharClass> = LazyLock::new(|| CharClass::new(letter_ranges().leak()));
     LETTERS.contains(c)
 }
 
-/// [`is_letter`] by the general category tables of `regex`.
-fn letter_by_category(c: char) -> bool {
-    static LETTER: LazyLock<regex::Regex> =
-        LazyLock::new(|| regex::Regex::new(r"^\p{L}$").expect("a valid pattern"));
-    LETTER.is_match(c.encode_utf8(&mut [0; 4]))
+/// The ranges of general category `L`, from the Unicode tables of
+/// `regex-syntax` (the version `regex` uses).
+fn letter_ranges() -> Vec<(u32, u32)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let hir = regex_syntax::parse(r"\p{L}").expect("a valid class");
+    let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
+        unreachable!("\\p{{L}} is a Unicode class")
+    };
+    class
+        .iter()
+        .map(|r| (u32::from(r.start()), u32::from(r.end())))
+        .collect()
 }
 
 /// `char::is_alphabetic` (Unicode's Alphabetic property), by a bitmap in the
@@ -2593,9 +2600,10 @@ mod tests {
 
     #[test]
     fn character_class_bitmaps_match_their_definitions() {
+        let letters = letter_ranges();
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
-            assert_eq!(is_letter(c), letter_by_category(c), "{c:?}");
+            assert_eq!(is_letter(c), in_ranges(&letters, c as u32), "{c:?}");
             assert_eq!(
                 ALPHA.contains(c),
                 in_ranges(ALPHA_RANGES, c as u32),
@@ -2631,7 +2639,6 @@ mod tests {
             "s", "S", "t", "T", "re", "RE", "ll", "Ll", "ve", "d", "D", "m", "M", "Brien", "n",
             "clock", "all", "em", "cause", "nuff", "bout", "ts", "st",
         ];
-        let mut checked = 0;
         for x in before {
             for apostrophe in ["'", "’"] {
                 for y in after {
@@ -2639,12 +2646,10 @@ mod tests {
                         let t = format!("{open}{x}{apostrophe}{y}{close}");
                         assert_eq!(split(&t, true), split(&t, false), "{t:?}");
                         assert_shapes_hold(&t);
-                        checked += 1;
                     }
                 }
             }
         }
-        assert_eq!(checked, before.len() * 2 * after.len() * 4);
     }
 
     #[test]
