@@ -108,9 +108,14 @@ impl Sql {
         }
         let predicate = plan(&self.sql, schema).map_err(|e| {
             let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            let score = crate::document::LANGUAGE_SCORE;
+            let hint = if self.sql.contains(score) && !columns.contains(&score) {
+                format!(" (`{score}` needs a `language` stage before this one)")
+            } else {
+                String::new()
+            };
             crate::error::ConfigError::msg(format!(
-                "stage[{}].where: invalid predicate for these batches (columns {}): {} \
-                 (`language_score` needs a `language` stage before this one)",
+                "stage[{}].where: invalid predicate for these batches (columns {}): {}{hint}",
                 self.index,
                 columns.join(", "),
                 first_line(&e)
@@ -224,7 +229,7 @@ mod tests {
         // Without a `language` stage before, the batches lack the column.
         let err = verdicts(stage.as_ref(), &plain).unwrap_err().to_string();
         assert!(err.contains("stage[3].where"), "{err}");
-        assert!(err.contains("language_score"), "{err}");
+        assert!(err.contains("needs a `language` stage"), "{err}");
         assert!(err.contains("columns id, text, doc_key"), "{err}");
         // A document-only predicate works on both.
         let stage = build("text <> 'a'", 0);
