@@ -466,17 +466,18 @@ fn in_affix_class(c: char, class: u8, of: fn(char) -> bool) -> bool {
     }
 }
 
-/// spaCy's `LIST_PUNCT` characters.
+/// spaCy's `LIST_PUNCT` characters ([`punct_char`], ASCII by table).
 fn is_punct(c: char) -> bool {
     in_affix_class(c, PUNCT_CLASS, punct_char)
 }
 
-/// spaCy's `LIST_QUOTES` characters.
+/// spaCy's `LIST_QUOTES` characters ([`quote_char`], ASCII by table).
 fn is_quote(c: char) -> bool {
     in_affix_class(c, QUOTE_CLASS, quote_char)
 }
 
-/// Currency symbols that split off after a digit.
+/// Currency symbols that split off after a digit ([`currency_char`], ASCII
+/// by table).
 fn is_currency(c: char) -> bool {
     in_affix_class(c, CURRENCY_CLASS, currency_char)
 }
