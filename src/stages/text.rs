@@ -1322,6 +1322,7 @@ static UNITS: &[&str] = &[
     "كغ", "كم", "م²", "م³", "مم", "%", "G", "K", "M", "T", "g", "m", "t", "г", "м", "م"
 ];
 
+/// The currency symbols of spaCy's English suffix rules.
 const fn currency_char(c: char) -> bool {
     matches!(
         c,
