@@ -102,17 +102,7 @@ fn damaged_records_are_named_skipped_and_counted_while_the_rest_completes() {
     let f = fixture();
     let p = pipeline(f.dir.path(), "");
     let out = f.dir.path().join("out");
-    let o = util::shardwise()
-        .args([
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let o = util::run_pipeline(&p, &out);
     let all = util::text(&o);
     assert_eq!(o.status.code(), Some(3), "partial runs exit 3: {all}");
 
@@ -164,17 +154,7 @@ fn a_shard_over_its_damage_budget_is_quarantined_and_listed() {
     let f = fixture();
     let p = pipeline(f.dir.path(), "max_bad_records = 1");
     let out = f.dir.path().join("out");
-    let o = util::shardwise()
-        .args([
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let o = util::run_pipeline(&p, &out);
     let all = util::text(&o);
     assert_eq!(o.status.code(), Some(3), "{all}");
     let index = dataset(&out);

@@ -68,17 +68,7 @@ fn check(tokenizer_name: &str) {
     let p = dir.path().join("p.toml");
     std::fs::write(&p, pipeline).unwrap();
     let out = dir.path().join("out");
-    let o = util::shardwise()
-        .args([
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--progress-secs",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let o = util::run_pipeline(&p, &out);
     assert!(o.status.success(), "{}", util::text(&o));
 
     let index: serde_json::Value =
