@@ -217,7 +217,7 @@ static PY_SPACE: [bool; 128] = {
     let mut t = [false; 128];
     let mut b = 0;
     while b < 128 {
-        t[b] = matches!(b as u8, b'\t'..=b'\r' | 0x1c..=0x1f | b' ');
+        t[b] = text::is_py_space(b as u8 as char);
         b += 1;
     }
     t

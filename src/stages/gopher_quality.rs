@@ -122,9 +122,8 @@ impl DocFilter for GopherQuality {
         let (mut content, mut content_chars) = (0usize, 0usize);
         let mut alpha_words = 0usize;
         let mut stop_seen: u64 = 0;
-        // Sums, not branches, where words alternate unpredictably.
+        // A table and sums, not branches: words alternate unpredictably.
         for w in &a.words {
-            // A table, not a match: the shapes alternate unpredictably.
             let (symbol, alpha) = if w.shape == Shape::Unknown {
                 word_kind(w.of(t))
             } else {
@@ -278,17 +277,9 @@ impl StopWords {
                 continue;
             }
             let key = pack(b, 0, b.len());
-            let mut slot = Self::slot(key, b.len());
-            loop {
-                let (p, n, _) = sw.table[slot];
-                if n == 0 {
-                    sw.table[slot] = (key, b.len() as u8 + 1, k);
-                    break;
-                }
-                if p == key && usize::from(n) == b.len() + 1 {
-                    break;
-                }
-                slot = (slot + 1) % STOP_SLOTS;
+            let slot = sw.probe(key, b.len());
+            if sw.table[slot].1 == 0 {
+                sw.table[slot] = (key, b.len() as u8 + 1, k);
             }
         }
         sw
@@ -298,30 +289,34 @@ impl StopWords {
         ((key ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57) as usize
     }
 
+    /// The slot holding the packed word `key` of `len` bytes, or the empty
+    /// slot where it would go.
+    fn probe(&self, key: u64, len: usize) -> usize {
+        let mut slot = Self::slot(key, len);
+        loop {
+            let (p, n, _) = self.table[slot];
+            if n == 0 || (p == key && usize::from(n) == len + 1) {
+                return slot;
+            }
+            slot = (slot + 1) % STOP_SLOTS;
+        }
+    }
+
     /// The bit of the first stop word equal to the `len` bytes of `text` at
     /// `start`, or 0. Most words decide by one slot without a branch: a
     /// word's first slot holds it, or is empty, unless words collide there.
     #[inline]
     fn bit(&self, text: &[u8], start: usize, len: usize) -> u64 {
         let key = pack(text, start, len);
-        let mut slot = Self::slot(key, len);
         // Longer words than 8 bytes never match a slot (lengths there are at
         // most 9 with the one added).
-        let (p, n, k) = self.table[slot];
+        let (p, n, k) = self.table[Self::slot(key, len)];
         let hit = p == key && usize::from(n) == len + 1;
         let mut found = u64::from(hit) << k;
         if !hit && n != 0 {
-            loop {
-                slot = (slot + 1) % STOP_SLOTS;
-                let (p, n, k) = self.table[slot];
-                if n == 0 {
-                    break;
-                }
-                if p == key && usize::from(n) == len + 1 {
-                    found = 1 << k;
-                    break;
-                }
-            }
+            // Another word holds the first slot: probe on.
+            let (_, n, k) = self.table[self.probe(key, len)];
+            found = u64::from(n != 0) << k;
         }
         if !self.long.is_empty() && len > 8 {
             let word = &text[start..start + len];

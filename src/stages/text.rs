@@ -664,8 +664,9 @@ fn split_words_with(text: &str, out: &mut Vec<Span>, shortcuts: bool) {
 /// Length of the run of printable ASCII (`!` to DEL) that starts `b`, adding
 /// the classes of its bytes to `seen`, and lowering `first_other` to the
 /// offset of its first byte neither letter nor digit, if any. Eight bytes at
-/// a time, without a branch per byte (SWAR: flags in each byte's top bit). The lowest flagged byte is
-/// exact, as borrows and carries only move toward higher bytes.
+/// a time, without a branch per byte (SWAR: flags in each byte's top bit).
+/// The lowest flagged byte is exact, as borrows and carries only move toward
+/// higher bytes.
 fn printable_run(b: &[u8], seen: &mut u8, first_other: &mut usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -769,8 +770,10 @@ static BYTE_CLASS: [u8; 256] = {
 };
 
 /// Splits the most common chunk shapes of English text without the general
-/// affix machinery: one character; ASCII letters or digits alone (`word`,
-/// `1999`), or followed by one suffix mark (`word,` `word.` `1999)`). Returns false, pushing nothing, for any
+/// affix machinery: ASCII letters or digits alone (`word`, `1999`) or followed
+/// by one ASCII mark (`word,` `1999.`, the byte at `other_at`); words of other
+/// scripts; one character; and, by the functions named at the end, marked,
+/// contracted and hyphenated words. Returns false, pushing nothing, for any
 /// other chunk, and for chunks that spaCy's special cases could touch, so the
 /// result is always what [`split_chunk`] gives.
 fn split_common(
@@ -2177,8 +2180,8 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 
 /// Whether Python's `str.isspace` holds for `c`: Unicode white space plus the
 /// information separators `\x1c`-`\x1f`, which Rust does not count.
-pub fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+pub const fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}')
 }
 
 /// Python's `str.strip()` with no arguments.
