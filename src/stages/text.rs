@@ -325,8 +325,10 @@ fn is_line_break(c: char) -> bool {
 }
 
 /// Pieces between runs of at least `min` consecutive `\n` (Python
-/// `re.split("\n{min,}", text)`), so empty pieces at either end are kept.
-pub fn split_newline_runs(text: &str, min: usize) -> impl Iterator<Item = &str> {
+/// `re.split("\n{min,}", text)`), so empty pieces at either end are kept: the
+/// plain reference for [`Analysis::newline_duplicates`].
+#[cfg(test)]
+fn split_newline_runs(text: &str, min: usize) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut pos = 0;
     let mut done = false;
