@@ -228,20 +228,11 @@ impl Ngrams {
             .extend(self.ids.iter().map(|&id| words[id as usize].count));
     }
 
-    /// Words indexed.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether no words were indexed.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// Characters of the most frequent word `n`-gram, joined with single spaces,
     /// times its count (ties go to the first seen, as `Counter.most_common(1)`);
     /// `None` when there are fewer than `n` words.
-    pub fn top_ngram_chars(&mut self, n: usize) -> Option<u64> {
+    #[cfg(test)]
+    fn top_ngram_chars(&mut self, n: usize) -> Option<u64> {
         let grams = self.grams(n)?;
         self.positions.clear();
         self.positions.extend(0..grams as u32);
@@ -250,7 +241,8 @@ impl Ngrams {
 
     /// Whether [`Ngrams::top_ngram_chars`] is more than `max_chars`; `false`
     /// when there are fewer than `n` words.
-    pub fn top_ngram_exceeds(&mut self, n: usize, max_chars: u64) -> bool {
+    #[cfg(test)]
+    fn top_ngram_exceeds(&mut self, n: usize, max_chars: u64) -> bool {
         self.first_top_ngram_over([(n, Some(max_chars))]).is_some()
     }
 
