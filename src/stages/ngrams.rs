@@ -246,9 +246,10 @@ impl Ngrams {
         self.first_top_ngram_over([(n, Some(max_chars))]).is_some()
     }
 
-    /// The first of `rules` `(n, max_chars)` whose [`Ngrams::top_ngram_chars`]
-    /// is more than `max_chars` (than any value when `None`), checked in order;
-    /// a rule with fewer than `n` words passes.
+    /// The first of `rules` `(n, max_chars)` whose most frequent word `n`-gram
+    /// (its characters joined with single spaces, times its count; ties to the
+    /// first seen) is more than `max_chars` (than any value when `None`),
+    /// checked in order; a rule with fewer than `n` words passes.
     pub fn first_top_ngram_over(
         &mut self,
         rules: impl IntoIterator<Item = (usize, Option<u64>)>,
